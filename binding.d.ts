@@ -1,0 +1,76 @@
+// The exact shape of the native binding (native/addon.cc), as loaded by
+// lib/native.ts. Not a public API: use the functions of lib/index.ts.
+//
+// Calls return 0 (or a byte length) on success and a negative libuv-style
+// errno on failure; on failure `results[results.length - 1]` is the index in
+// `syscalls` of the call that failed. Values are written to `results`, a
+// Float64Array owned by this thread's instance of the addon.
+
+/** Keepalive fields; the bit for field i is 1 << i in masks. */
+export type NativeFieldName = 'enable' | 'idle' | 'interval' | 'count' | 'userTimeout';
+
+export interface NativeFieldLimits {
+  readonly settable: boolean;
+  readonly readable: boolean;
+  /** Smallest value the kernel accepts, in ms for times. */
+  readonly min: number;
+  /** Largest value the kernel accepts, in ms for times. */
+  readonly max: number;
+  /** Granularity the kernel keeps, in ms; 0 for counts and the switch. */
+  readonly unitMs: number;
+}
+
+export interface NativeCapabilities {
+  readonly backend: 'linux' | 'darwin' | 'win32';
+  readonly enable: NativeFieldLimits;
+  readonly idle: NativeFieldLimits;
+  readonly interval: NativeFieldLimits;
+  readonly count: NativeFieldLimits;
+  readonly userTimeout: NativeFieldLimits;
+  readonly tcpInfo: boolean;
+  readonly systemDefaults: boolean;
+  readonly listenerInheritance: boolean;
+}
+
+export interface Binding {
+  /**
+   * Shared result slots. After get/setKeepalive: [enable (0|1), idle ms,
+   * interval ms, count, userTimeout ms, unsupported mask, remembered mask].
+   * After getTcpInfo: one slot per name in `tcpInfoFields`, NaN where not
+   * available. After systemDefaults: [idle ms, interval ms, count,
+   * documented (0|1)]. After getSockOptInt: [value].
+   */
+  readonly results: Float64Array;
+  /** Names of the system calls, indexed by the failure slot of `results`. */
+  readonly syscalls: readonly string[];
+  /** Names of the TCP_INFO slots, in order. */
+  readonly tcpInfoFields: readonly string[];
+  /** Names of the portable TCP states, indexed by the `state` slot. */
+  readonly tcpStates: readonly string[];
+  readonly capabilities: NativeCapabilities;
+  /** This platform's socket option numbers (SOL_SOCKET, TCP_KEEPIDLE, ...). */
+  readonly constants: Readonly<Record<string, number>>;
+
+  getKeepalive(fd: number): number;
+  /**
+   * Changes the fields whose bit is set in `fields` (times in ms, already
+   * rounded up to the unit); all or nothing.
+   */
+  setKeepalive(
+    fd: number,
+    fields: number,
+    enable: number,
+    idleMs: number,
+    intervalMs: number,
+    count: number,
+    userTimeoutMs: number,
+  ): number;
+  getTcpInfo(fd: number): number;
+  /** The source of the numbers on success, a negative errno on failure. */
+  systemDefaults(): string | number;
+  getSockOptInt(fd: number, level: number, name: number): number;
+  setSockOptInt(fd: number, level: number, name: number, value: number): number;
+  /** Fills `buffer` (never past its end); returns the length written. */
+  getSockOptBuffer(fd: number, level: number, name: number, buffer: ArrayBufferView): number;
+  setSockOptBuffer(fd: number, level: number, name: number, buffer: ArrayBufferView): number;
+}

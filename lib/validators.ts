@@ -1,0 +1,116 @@
+// Argument checks, all done before any system call, with Node's error shapes.
+import type { NativeFieldLimits } from '../binding';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { binding, FIELD_BIT } from './native';
+import type { KeepaliveField, KeepaliveOptions } from './types';
+
+/** A validated change, in the kernel's units rounded up, ready for the binding. */
+export interface KeepaliveRequest {
+  fields: number;
+  enable: boolean;
+  idle: number;
+  interval: number;
+  count: number;
+  userTimeout: number;
+}
+
+const caps = binding.capabilities;
+const OPTION_NAMES: readonly KeepaliveField[] = ['enable', 'idle', 'interval', 'count', 'userTimeout'];
+const KNOWN = new Set<string>(OPTION_NAMES);
+const SYSCALL_OPTION: Record<KeepaliveField, string> = {
+  enable: 'SO_KEEPALIVE',
+  idle: 'TCP_KEEPIDLE',
+  interval: 'TCP_KEEPINTVL',
+  count: 'TCP_KEEPCNT',
+  userTimeout: 'TCP_USER_TIMEOUT',
+};
+
+function describeTimeRange(limits: NativeFieldLimits): string {
+  const { min, max, unitMs } = limits;
+  const lower = min - unitMs >= 0 ? `> ${min - unitMs}` : `>= ${min}`;
+  if (unitMs >= 1000) {
+    return `${lower} && <= ${max} (milliseconds, rounded up to whole seconds: ${min / 1000} s to ${max / 1000} s)`;
+  }
+  return `${lower} && <= ${max} (milliseconds)`;
+}
+
+/** A time in ms, rounded up to the kernel's unit and checked against its range. */
+function validateTime(value: unknown, name: string, limits: NativeFieldLimits, caller: Function): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value, caller);
+  const unit = limits.unitMs || 1;
+  const rounded = Math.ceil(value / unit) * unit;
+  // NaN fails every comparison and lands here too, as in Node's validateNumber.
+  if (!(value >= 0 && rounded >= limits.min && rounded <= limits.max)) {
+    throw outOfRange(name, describeTimeRange(limits), value, caller);
+  }
+  return rounded;
+}
+
+function validateCount(value: unknown, name: string, limits: NativeFieldLimits, caller: Function): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value, caller);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value, caller);
+  if (value < limits.min || value > limits.max) {
+    throw outOfRange(name, `>= ${limits.min} && <= ${limits.max}`, value, caller);
+  }
+  return value;
+}
+
+function requireSettable(field: KeepaliveField, caller: Function): void {
+  if (!caps[field].settable) throw featureUnavailable(`options.${field} (${SYSCALL_OPTION[field]})`, caller);
+}
+
+/** Checks `options` completely and returns the change to make. */
+export function validateKeepaliveOptions(options: unknown, caller: Function): KeepaliveRequest {
+  const request: KeepaliveRequest = { fields: FIELD_BIT.enable, enable: true, idle: 0, interval: 0, count: 0, userTimeout: 0 };
+  if (options === undefined) return request;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgType('options', 'of type object', options, caller);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
+    }
+  }
+  const { enable, idle, interval, count, userTimeout } = options as KeepaliveOptions;
+  if (enable !== undefined) {
+    if (typeof enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', enable, caller);
+    request.enable = enable;
+  }
+  if (idle !== undefined) {
+    requireSettable('idle', caller);
+    request.idle = validateTime(idle, 'options.idle', caps.idle, caller);
+    request.fields |= FIELD_BIT.idle;
+  }
+  if (interval !== undefined) {
+    requireSettable('interval', caller);
+    request.interval = validateTime(interval, 'options.interval', caps.interval, caller);
+    request.fields |= FIELD_BIT.interval;
+  }
+  if (count !== undefined) {
+    requireSettable('count', caller);
+    request.count = validateCount(count, 'options.count', caps.count, caller);
+    request.fields |= FIELD_BIT.count;
+  }
+  if (userTimeout !== undefined) {
+    requireSettable('userTimeout', caller);
+    request.userTimeout = validateTime(userTimeout, 'options.userTimeout', caps.userTimeout, caller);
+    request.fields |= FIELD_BIT.userTimeout;
+  }
+  return request;
+}
+
+/** Later requests win field by field, as if each had been applied in turn. */
+export function mergeRequests(earlier: KeepaliveRequest, later: KeepaliveRequest): KeepaliveRequest {
+  const merged = { ...earlier, fields: earlier.fields | later.fields };
+  for (const field of OPTION_NAMES) {
+    if (later.fields & FIELD_BIT[field]) (merged as Record<string, unknown>)[field] = later[field];
+  }
+  return merged;
+}
+
+export function validateInt32(value: unknown, name: string, caller: Function, min = -2147483648): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value, caller);
+  if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value, caller);
+  if (value < min || value > 2147483647) throw outOfRange(name, `>= ${min} && <= 2147483647`, value, caller);
+  return value;
+}

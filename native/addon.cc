@@ -1,0 +1,277 @@
+// N-API bindings only: argument unpacking, result packing, and nothing else.
+// The socket work is in the back ends behind keepalive.h.
+//
+// Calls on the hot path (get/set keepalive, TCP_INFO, generic options) return
+// a number: 0 (or a length) on success, a negative libuv-style errno on
+// failure. Their values go into `results`, a Float64Array owned by this
+// instance of the addon (one per thread), which saves creating an object per
+// call; lib/native.ts turns them into plain objects and errors.
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "keepalive.h"
+
+namespace tcpka {
+namespace {
+
+constexpr size_t kResultSlots = 64;
+// On failure, the index into `syscalls` of the call that failed.
+constexpr size_t kSyscallSlot = kResultSlots - 1;
+static_assert(kTcpInfoFieldCount < kSyscallSlot, "results too small");
+
+const char* const kSyscallNames[] = {"",     "getsockopt",   "setsockopt",
+                                     "WSAIoctl", "open",     "read",
+                                     "sysctlbyname", "RegGetValue"};
+static_assert(sizeof(kSyscallNames) / sizeof(kSyscallNames[0]) ==
+                  static_cast<size_t>(Syscall::kCount),
+              "one name per Syscall");
+
+const char* const kTcpInfoNames[] = {
+#define TCPKA_NAME(field, name) name,
+    TCPKA_TCP_INFO_FIELDS(TCPKA_NAME)
+#undef TCPKA_NAME
+};
+
+const char* const kTcpStateNames[] = {
+    "UNKNOWN",    "ESTABLISHED", "SYN_SENT", "SYN_RECV",
+    "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+    "CLOSE_WAIT", "LAST_ACK",    "LISTEN",   "CLOSING"};
+static_assert(sizeof(kTcpStateNames) / sizeof(kTcpStateNames[0]) ==
+                  static_cast<size_t>(TcpState::kCount),
+              "one name per TcpState");
+
+const char* const kFieldNames[kFieldCount] = {"enable", "idle", "interval",
+                                              "count", "userTimeout"};
+
+template <size_t N>
+Napi::Array StringArray(Napi::Env env, const char* const (&names)[N]) {
+  Napi::Array array = Napi::Array::New(env, N);
+  for (size_t i = 0; i < N; ++i) array.Set(static_cast<uint32_t>(i), names[i]);
+  return array;
+}
+
+class Addon : public Napi::Addon<Addon> {
+ public:
+  Addon(Napi::Env env, Napi::Object exports) {
+    Napi::Float64Array results = Napi::Float64Array::New(env, kResultSlots);
+    results_ = results.Data();
+    results_ref_ = Napi::Persistent(results);
+
+    DefineAddon(
+        exports,
+        {
+            InstanceValue("results", results, napi_enumerable),
+            InstanceValue("syscalls", StringArray(env, kSyscallNames),
+                          napi_enumerable),
+            InstanceValue("tcpInfoFields", StringArray(env, kTcpInfoNames),
+                          napi_enumerable),
+            InstanceValue("tcpStates", StringArray(env, kTcpStateNames),
+                          napi_enumerable),
+            InstanceValue("capabilities", CapabilitiesObject(env),
+                          napi_enumerable),
+            InstanceValue("constants", ConstantsObject(env), napi_enumerable),
+            InstanceMethod<&Addon::GetKeepaliveJs>("getKeepalive",
+                                                    napi_enumerable),
+            InstanceMethod<&Addon::SetKeepaliveJs>("setKeepalive",
+                                                    napi_enumerable),
+            InstanceMethod<&Addon::GetTcpInfoJs>("getTcpInfo",
+                                                  napi_enumerable),
+            InstanceMethod<&Addon::SystemDefaultsJs>("systemDefaults",
+                                                      napi_enumerable),
+            InstanceMethod<&Addon::GetSockOptIntJs>("getSockOptInt",
+                                                     napi_enumerable),
+            InstanceMethod<&Addon::SetSockOptIntJs>("setSockOptInt",
+                                                     napi_enumerable),
+            InstanceMethod<&Addon::GetSockOptBufferJs>("getSockOptBuffer",
+                                                        napi_enumerable),
+            InstanceMethod<&Addon::SetSockOptBufferJs>("setSockOptBuffer",
+                                                        napi_enumerable),
+        });
+  }
+
+ private:
+  static Napi::Object CapabilitiesObject(Napi::Env env) {
+    const Capabilities& caps = GetCapabilities();
+    Napi::Object object = Napi::Object::New(env);
+    object.Set("backend", caps.backend);
+    for (unsigned i = 0; i < kFieldCount; ++i) {
+      const FieldLimits& limits = caps.fields[i];
+      Napi::Object field = Napi::Object::New(env);
+      field.Set("settable", limits.settable);
+      field.Set("readable", limits.readable);
+      field.Set("min", limits.min);
+      field.Set("max", limits.max);
+      field.Set("unitMs", limits.unit_ms);
+      object.Set(kFieldNames[i], field);
+    }
+    object.Set("tcpInfo", caps.tcp_info);
+    object.Set("systemDefaults", caps.system_defaults);
+    object.Set("listenerInheritance", caps.listener_inheritance);
+    return object;
+  }
+
+  static Napi::Object ConstantsObject(Napi::Env env) {
+    size_t count = 0;
+    const Constant* constants = GetConstants(&count);
+    Napi::Object object = Napi::Object::New(env);
+    for (size_t i = 0; i < count; ++i)
+      object.Set(constants[i].name, constants[i].value);
+    return object;
+  }
+
+  // Arguments are validated in JavaScript; these checks only make sure that
+  // a direct call with nonsense throws instead of reaching the kernel.
+  static bool ArgsAreNumbers(const Napi::CallbackInfo& info, size_t count) {
+    if (info.Length() < count) return false;
+    for (size_t i = 0; i < count; ++i)
+      if (!info[i].IsNumber()) return false;
+    return true;
+  }
+
+  static Napi::Value ThrowArgs(const Napi::CallbackInfo& info) {
+    Napi::TypeError::New(info.Env(), "invalid arguments to native binding")
+        .ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+
+  static SocketHandle Handle(const Napi::Value& value) {
+    return static_cast<SocketHandle>(value.As<Napi::Number>().Int64Value());
+  }
+
+  Napi::Value Result(Napi::Env env, const Status& status) {
+    if (!status.ok()) results_[kSyscallSlot] = static_cast<int>(status.syscall);
+    return Napi::Number::New(env, status.error);
+  }
+
+  void StoreState(const KeepaliveState& state) {
+    results_[kEnable] = state.enable ? 1 : 0;
+    results_[kIdle] = state.idle_ms;
+    results_[kInterval] = state.interval_ms;
+    results_[kCount] = state.count;
+    results_[kUserTimeout] = state.user_timeout_ms;
+    results_[kFieldCount] = state.unsupported;
+    results_[kFieldCount + 1] = state.remembered;
+  }
+
+  // getKeepalive(fd)
+  Napi::Value GetKeepaliveJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 1)) return ThrowArgs(info);
+    KeepaliveState state;
+    Status status = tcpka::GetKeepalive(Handle(info[0]), &state);
+    if (status.ok()) StoreState(state);
+    return Result(info.Env(), status);
+  }
+
+  // setKeepalive(fd, fields, enable, idleMs, intervalMs, count, userTimeoutMs)
+  Napi::Value SetKeepaliveJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 7)) return ThrowArgs(info);
+    KeepaliveRequest request;
+    request.fields = info[1].As<Napi::Number>().Uint32Value();
+    request.enable = info[2].As<Napi::Number>().DoubleValue() != 0;
+    request.idle_ms = info[3].As<Napi::Number>().DoubleValue();
+    request.interval_ms = info[4].As<Napi::Number>().DoubleValue();
+    request.count = info[5].As<Napi::Number>().DoubleValue();
+    request.user_timeout_ms = info[6].As<Napi::Number>().DoubleValue();
+    KeepaliveState state;
+    Status status = tcpka::SetKeepalive(Handle(info[0]), request, &state);
+    if (status.ok()) StoreState(state);
+    return Result(info.Env(), status);
+  }
+
+  // getTcpInfo(fd)
+  Napi::Value GetTcpInfoJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 1)) return ThrowArgs(info);
+    TcpInfo tcp_info;
+    Status status = tcpka::GetTcpInfo(Handle(info[0]), &tcp_info);
+    if (status.ok()) {
+      for (unsigned i = 0; i < kTcpInfoFieldCount; ++i)
+        results_[i] = tcp_info.values[i];
+    }
+    return Result(info.Env(), status);
+  }
+
+  // systemDefaults(): the source on success, a negative errno on failure.
+  Napi::Value SystemDefaultsJs(const Napi::CallbackInfo& info) {
+    SystemDefaults defaults;
+    Status status = tcpka::GetSystemDefaults(&defaults);
+    if (!status.ok()) return Result(info.Env(), status);
+    results_[0] = defaults.idle_ms;
+    results_[1] = defaults.interval_ms;
+    results_[2] = defaults.count;
+    results_[3] = defaults.documented_default ? 1 : 0;
+    return Napi::String::New(info.Env(), defaults.source);
+  }
+
+  // getSockOptInt(fd, level, name): the value goes to results[0].
+  Napi::Value GetSockOptIntJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 3)) return ThrowArgs(info);
+    int value = 0;
+    size_t length = sizeof(value);
+    Status status = GetSockOptBytes(Handle(info[0]),
+                                    info[1].As<Napi::Number>().Int32Value(),
+                                    info[2].As<Napi::Number>().Int32Value(),
+                                    &value, &length);
+    // Some options (IP_TOS on some systems) answer with a single byte.
+    if (status.ok())
+      results_[0] = length == 1 ? *reinterpret_cast<unsigned char*>(&value)
+                                : value;
+    return Result(info.Env(), status);
+  }
+
+  // setSockOptInt(fd, level, name, value)
+  Napi::Value SetSockOptIntJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 4)) return ThrowArgs(info);
+    int value = info[3].As<Napi::Number>().Int32Value();
+    Status status = SetSockOptBytes(Handle(info[0]),
+                                    info[1].As<Napi::Number>().Int32Value(),
+                                    info[2].As<Napi::Number>().Int32Value(),
+                                    &value, sizeof(value));
+    return Result(info.Env(), status);
+  }
+
+  // getSockOptBuffer(fd, level, name, buffer): the length written, which is
+  // never more than buffer.byteLength.
+  Napi::Value GetSockOptBufferJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 3) || info.Length() < 4 ||
+        !info[3].IsTypedArray())
+      return ThrowArgs(info);
+    Napi::TypedArray array = info[3].As<Napi::TypedArray>();
+    uint8_t* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) +
+                    array.ByteOffset();
+    size_t length = array.ByteLength();
+    Status status = GetSockOptBytes(Handle(info[0]),
+                                    info[1].As<Napi::Number>().Int32Value(),
+                                    info[2].As<Napi::Number>().Int32Value(),
+                                    data, &length);
+    if (!status.ok()) return Result(info.Env(), status);
+    return Napi::Number::New(info.Env(), static_cast<double>(length));
+  }
+
+  // setSockOptBuffer(fd, level, name, buffer)
+  Napi::Value SetSockOptBufferJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 3) || info.Length() < 4 ||
+        !info[3].IsTypedArray())
+      return ThrowArgs(info);
+    Napi::TypedArray array = info[3].As<Napi::TypedArray>();
+    const uint8_t* data =
+        static_cast<const uint8_t*>(array.ArrayBuffer().Data()) +
+        array.ByteOffset();
+    Status status = SetSockOptBytes(Handle(info[0]),
+                                    info[1].As<Napi::Number>().Int32Value(),
+                                    info[2].As<Napi::Number>().Int32Value(),
+                                    data, array.ByteLength());
+    return Result(info.Env(), status);
+  }
+
+  double* results_ = nullptr;
+  Napi::Reference<Napi::Float64Array> results_ref_;
+};
+
+}  // namespace
+}  // namespace tcpka
+
+// The macro pastes the class name into identifiers, so it takes a plain name.
+using TcpKeepaliveAddon = tcpka::Addon;
+NODE_API_NAMED_ADDON(tcp_keepalive, TcpKeepaliveAddon)
