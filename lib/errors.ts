@@ -81,9 +81,13 @@ export function featureUnavailable(feature: string, caller?: Function) {
  * A failed system call, as Node reports one: `code` is the errno name libuv
  * uses (ENOTSUP, not glibc's EOPNOTSUPP), `errno` is negative.
  */
+let systemErrorMap: Map<number, [string, string]> | undefined;
+
 export function systemError(errno: number, syscall: string, caller?: Function): SystemError {
   const code = getSystemErrorName(errno);
-  const description = getSystemErrorMap().get(errno)?.[1];
+  // Node builds a new map on every call; the messages never change.
+  systemErrorMap ??= getSystemErrorMap();
+  const description = systemErrorMap.get(errno)?.[1];
   const error = new Error(description ? `${syscall} ${code}: ${description}` : `${syscall} ${code}`);
   withCode(error, code, caller);
   Object.assign(error, { errno, syscall });

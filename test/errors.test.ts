@@ -1,0 +1,198 @@
+// Bad input: a clear, Node-shaped error, never a crash or a silent no-op, and
+// the kernel left exactly as it was.
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, constants } from '../lib/index';
+import { kernelKeepalive, kernelWrite } from './helpers/kernel';
+import { closeAll, connectedPair, listen, track } from './helpers/loopback';
+
+afterEach(closeAll);
+
+const PRESET = { keepalive: 1, idle: 111, interval: 22, count: 7, userTimeout: 1_234 };
+
+function expectCode(fn: () => unknown, code: string, type: ErrorConstructor = Error): Error {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown, `expected ${code}`).toBeInstanceOf(type);
+  expect((thrown as { code?: string }).code).toBe(code);
+  return thrown as Error;
+}
+
+describe('invalid options', () => {
+  const cases: Array<[string, unknown, string, ErrorConstructor, RegExp?]> = [
+    ['NaN idle', { idle: NaN }, 'ERR_OUT_OF_RANGE', RangeError, /"options\.idle".*Received NaN/],
+    ['Infinity interval', { interval: Infinity }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['negative idle', { idle: -1 }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['zero idle', { idle: 0 }, 'ERR_OUT_OF_RANGE', RangeError, /> 0 && <= 32767000.*1 s to 32767 s/],
+    ['idle above 32767 s', { idle: 32_767_001 }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['interval above 32767 s', { interval: 40_000_000 }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['fractional count', { count: 2.5 }, 'ERR_OUT_OF_RANGE', RangeError, /must be an integer/],
+    ['negative count', { count: -3 }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['zero count', { count: 0 }, 'ERR_OUT_OF_RANGE', RangeError, />= 1 && <= 127/],
+    ['count above 127', { count: 128 }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['NaN count', { count: NaN }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['negative userTimeout', { userTimeout: -5 }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['huge userTimeout', { userTimeout: 2 ** 31 }, 'ERR_OUT_OF_RANGE', RangeError],
+    ['string idle', { idle: '1000' }, 'ERR_INVALID_ARG_TYPE', TypeError, /"options\.idle" property must be of type number\. Received type string/],
+    ['null count', { count: null }, 'ERR_INVALID_ARG_TYPE', TypeError],
+    ['bigint interval', { interval: 5n }, 'ERR_INVALID_ARG_TYPE', TypeError],
+    ['string enable', { enable: 'yes' }, 'ERR_INVALID_ARG_TYPE', TypeError],
+    ['unknown option', { idel: 5_000 }, 'ERR_INVALID_ARG_VALUE', TypeError, /options\.idel.*not a keepalive option/],
+    ['null options', null, 'ERR_INVALID_ARG_TYPE', TypeError],
+    ['string options', 'fast', 'ERR_INVALID_ARG_TYPE', TypeError],
+    ['array options', [1000], 'ERR_INVALID_ARG_TYPE', TypeError],
+  ];
+
+  for (const [name, options, code, type, message] of cases) {
+    it(`${name}: ${code}, and nothing changed`, async () => {
+      const { client } = await connectedPair();
+      kernelWrite(client, PRESET);
+      const error = expectCode(() => setKeepalive(client, options as never), code, type);
+      if (message) expect(error.message).toMatch(message);
+      expect(kernelKeepalive(client)).toEqual(PRESET);
+    });
+  }
+
+  it('a valid option beside an invalid one is not applied either', async () => {
+    const { client } = await connectedPair();
+    kernelWrite(client, PRESET);
+    expectCode(() => setKeepalive(client, { idle: 5_000, interval: 6_000, count: 1_000 }), 'ERR_OUT_OF_RANGE', RangeError);
+    expect(kernelKeepalive(client)).toEqual(PRESET);
+  });
+
+  it('undefined fields are the same as left out', async () => {
+    const { client } = await connectedPair();
+    kernelWrite(client, PRESET);
+    setKeepalive(client, { idle: undefined, count: 4 });
+    expect(kernelKeepalive(client)).toEqual({ ...PRESET, count: 4 });
+  });
+});
+
+describe('invalid targets', () => {
+  const notSockets: Array<[string, unknown]> = [
+    ['null', null],
+    ['undefined', undefined],
+    ['a string', '3'],
+    ['a plain object', { _handle: { fd: 1 } }],
+    ['an object with fd', { fd: 3 }],
+    ['a function', () => 3],
+  ];
+  for (const [name, target] of notSockets) {
+    it(`${name}: ERR_INVALID_ARG_TYPE from every function`, () => {
+      for (const fn of [() => setKeepalive(target as never), () => getKeepalive(target as never), () => getTcpInfo(target as never)]) {
+        const error = expectCode(fn, 'ERR_INVALID_ARG_TYPE', TypeError);
+        expect(error.message).toMatch(/"target" argument must be an instance of net\.Socket or net\.Server, or of type number/);
+      }
+    });
+  }
+
+  it('a UDP socket object is not a target', async () => {
+    const udp = dgram.createSocket('udp4');
+    udp.bind(0, '127.0.0.1');
+    await once(udp, 'listening');
+    try {
+      expectCode(() => setKeepalive(udp as never), 'ERR_INVALID_ARG_TYPE', TypeError);
+    } finally {
+      udp.close();
+    }
+  });
+
+  it.each([[-1], [1.5], [NaN], [2 ** 31]])('descriptor %s: ERR_OUT_OF_RANGE', (fd) => {
+    expectCode(() => setKeepalive(fd), 'ERR_OUT_OF_RANGE', RangeError);
+    expectCode(() => getKeepalive(fd), 'ERR_OUT_OF_RANGE', RangeError);
+  });
+
+  it('a destroyed socket: ERR_SOCKET_CLOSED', async () => {
+    const { client } = await connectedPair();
+    client.destroy();
+    for (const fn of [() => setKeepalive(client), () => getKeepalive(client), () => getTcpInfo(client)]) {
+      expectCode(fn, 'ERR_SOCKET_CLOSED');
+    }
+  });
+
+  it('a closed descriptor: EBADF from the first getsockopt', () => {
+    const fd = fs.openSync(os.devNull, 'r');
+    fs.closeSync(fd);
+    const error = expectCode(() => setKeepalive(fd, { idle: 5_000 }), 'EBADF') as Error & { errno: number; syscall: string };
+    expect(error.errno).toBe(-9);
+    expect(error.syscall).toBe('getsockopt');
+    expect(error.message).toBe('getsockopt EBADF: bad file descriptor');
+    expectCode(() => getKeepalive(fd), 'EBADF');
+  });
+
+  it('a descriptor that is not a socket: ENOTSOCK', () => {
+    const fd = fs.openSync(os.devNull, 'r');
+    try {
+      expectCode(() => setKeepalive(fd), 'ENOTSOCK');
+      expectCode(() => getTcpInfo(fd), 'ENOTSOCK');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('a UDP descriptor: refused before SO_KEEPALIVE is touched', async () => {
+    const udp = dgram.createSocket('udp4');
+    udp.bind(0, '127.0.0.1');
+    await once(udp, 'listening');
+    try {
+      const fd = (udp as unknown as { _handle: { fd: number } })._handle.fd;
+      let error: (Error & { code?: string; syscall?: string }) | undefined;
+      try {
+        setKeepalive(fd, { idle: 5_000 });
+      } catch (caught) {
+        error = caught as Error;
+      }
+      // Linux answers IPPROTO_TCP options on UDP with EOPNOTSUPP (older
+      // kernels: ENOPROTOOPT); libuv names EOPNOTSUPP ENOTSUP.
+      expect(['ENOTSUP', 'ENOPROTOOPT']).toContain(error?.code);
+      expect(error?.syscall).toBe('getsockopt');
+      // SO_KEEPALIVE alone would have succeeded on UDP: it must still be off.
+      expect(getSockOpt(fd, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool')).toBe(false);
+    } finally {
+      udp.close();
+    }
+  });
+
+  it('a Unix-domain socket: ENOTSUP, keepalive untouched', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-'));
+    const sockPath = path.join(dir, 's');
+    const server = await new Promise<net.Server>((resolve) => {
+      const s = track(net.createServer());
+      s.listen(sockPath, () => resolve(s));
+    });
+    const client = track(net.connect(sockPath));
+    await once(client, 'connect');
+    try {
+      const error = expectCode(() => setKeepalive(client), 'ENOTSUP') as Error & { errno: number };
+      expect(error.errno).toBe(-95);
+      expect(getSockOpt(client, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool')).toBe(false);
+      expectCode(() => setKeepalive(server, { idle: 1_000 }), 'ENOTSUP');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a server that is not running: ERR_SERVER_NOT_RUNNING for reads', async () => {
+    const server = await listen();
+    server.close();
+    expectCode(() => getKeepalive(server), 'ERR_SERVER_NOT_RUNNING');
+  });
+
+  it('a socket that has not connected yet: reads say so', () => {
+    const socket = new net.Socket();
+    expectCode(() => getKeepalive(socket), 'ERR_SOCKET_NOT_CONNECTED');
+    expectCode(() => getTcpInfo(socket), 'ERR_SOCKET_NOT_CONNECTED');
+    expectCode(() => getSockOpt(socket, 1, 9, 'int'), 'ERR_SOCKET_NOT_CONNECTED');
+    expectCode(() => setSockOpt(socket, 1, 9, 1, 'int'), 'ERR_SOCKET_NOT_CONNECTED');
+    socket.destroy();
+  });
+});

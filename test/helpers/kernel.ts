@@ -1,0 +1,59 @@
+// An independent view of the kernel: a Python process that inherits the
+// socket's descriptor and calls getsockopt/setsockopt through CPython's own
+// socket module, so that no assertion relies on the code under test.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import type net from 'node:net';
+
+export interface KernelKeepalive {
+  keepalive: number;
+  idle: number; // seconds
+  interval: number; // seconds
+  count: number;
+  userTimeout: number; // ms
+}
+
+export interface KernelTcpInfo {
+  state: number;
+  probes: number;
+  bytesReceived: number;
+  length: number;
+}
+
+const PYTHON = process.env.PYTHON ?? 'python3';
+
+const READER = path.join(__dirname, 'kernel-reader.py');
+
+export function fdOf(socket: net.Socket | net.Server | number): number {
+  if (typeof socket === 'number') return socket;
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) throw new Error('socket has no descriptor');
+  return fd;
+}
+
+function run<T>(target: net.Socket | net.Server | number, op: object): T {
+  const result = spawnSync(PYTHON, [READER, JSON.stringify(op)], {
+    stdio: ['ignore', 'pipe', 'pipe', fdOf(target)],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`independent reader failed: ${result.stderr || result.error}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Keepalive options as the kernel holds them, in the kernel's own units. */
+export function kernelKeepalive(target: net.Socket | net.Server | number): KernelKeepalive {
+  return run(target, { do: 'read' });
+}
+
+/** Sets options behind the library's back (kernel units), then reads all. */
+export function kernelWrite(target: net.Socket | net.Server | number, values: Partial<KernelKeepalive>): KernelKeepalive {
+  return run(target, { do: 'write', values });
+}
+
+export function kernelTcpInfo(target: net.Socket | number): KernelTcpInfo {
+  return run(target, { do: 'tcpinfo' });
+}
+
+export function kernelInt(target: net.Socket | number, level: number, name: number): number {
+  return run(target, { do: 'int', level, name });
+}
