@@ -1,4 +1,5 @@
 // Listening servers, TLS, and sockets that are still connecting.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -185,5 +186,16 @@ describe('a socket that is still connecting', () => {
     expect(kernelKeepalive(client)).toMatchObject({ keepalive: 1, idle: 3 });
     kernelWrite(client, { idle: 44 });
     expect(getKeepalive(client).idle).toBe(44_000);
+  });
+});
+
+describe('a server without a listening descriptor of its own', () => {
+  it('a cluster worker configures each connection it is handed', () => {
+    const result = spawnSync(process.execPath, [path.join(__dirname, 'fixtures/cluster-child.cjs')], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout.trim());
+    expect(report.hasListeningFd).toBe(false);
+    expect(report.returned).toBeNull(); // nothing of its own to read back
+    expect(report.accepted).toMatchObject({ keepalive: 1, idle: 14, interval: 3, count: 5 });
   });
 });
