@@ -1,13 +1,15 @@
 // The ES module entry point: the same single instance as the CommonJS one
 // (no dual-package hazard: one addon load, one set of pending requests).
 export {
-  setKeepalive,
-  getKeepalive,
-  systemDefaults,
-  getTcpInfo,
-  getSockOpt,
-  setSockOpt,
   capabilities,
+  configureAgent,
   constants,
+  getKeepalive,
+  getSockOpt,
+  getTcpInfo,
+  setKeepalive,
+  setSockOpt,
+  systemDefaults,
+  undiciConnect,
 } from './index.js';
 export type * from './index.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..');
-const EXPORTS = ['capabilities', 'constants', 'getKeepalive', 'getSockOpt', 'getTcpInfo', 'setKeepalive', 'setSockOpt', 'systemDefaults'];
+const EXPORTS = ['capabilities', 'configureAgent', 'constants', 'getKeepalive', 'getSockOpt', 'getTcpInfo', 'setKeepalive', 'setSockOpt', 'systemDefaults', 'undiciConnect'];
 
 const PROBE = `
 import { createRequire } from 'node:module';

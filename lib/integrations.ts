@@ -1,0 +1,144 @@
+// Keepalive where users' connections come from: http/https agents and
+// undici (and so Node's fetch). Servers need nothing extra: an http, https or
+// tls server is a net.Server, which setKeepalive() takes directly.
+import type http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { invalidArgType } from './errors';
+import { setKeepalive } from './keepalive';
+import type { KeepaliveOptions } from './types';
+import { validateKeepaliveOptions } from './validators';
+
+const kConfigured = Symbol('tcp-keepalive.agentOptions');
+
+/**
+ * Makes every socket an `http.Agent` or `https.Agent` (or an agent built on
+ * them) creates get `options` as soon as it connects; returns the agent.
+ *
+ * A socket that cannot take the options is destroyed with the error, which
+ * the request reports as its `'error'`. Node's own agents call
+ * `socket.setKeepAlive(true, keepAliveMsecs)` when a kept-alive socket goes
+ * back to the pool, which would overwrite idle, interval and count: the
+ * options are applied again after that. Calling it again on the same agent
+ * replaces the options.
+ */
+export function configureAgent<A extends http.Agent>(agent: A, options: KeepaliveOptions): A {
+  // Checked now, so that a mistake surfaces here and not on every request.
+  validateKeepaliveOptions(options, configureAgent);
+  const target = agent as A & { [kConfigured]?: KeepaliveOptions };
+  if (typeof target.createConnection !== 'function') {
+    throw invalidArgType('agent', 'an instance of http.Agent or https.Agent', agent, configureAgent);
+  }
+  const alreadyConfigured = target[kConfigured] !== undefined;
+  target[kConfigured] = { ...options };
+  if (alreadyConfigured) return agent;
+
+  // A socket still connecting gets the options on 'connect'; a failure then
+  // destroys it, and the request reports the error.
+  // Applies the options, or returns why it could not. A socket still
+  // connecting gets them on 'connect', where a failure destroys it with the
+  // error, which the request reports.
+  const configure = (stream: Duplex): Error | undefined => {
+    if (!(stream instanceof net.Socket)) return invalidArgType('socket', 'an instance of net.Socket', stream);
+    try {
+      setKeepalive(stream, target[kConfigured]);
+      return undefined;
+    } catch (error) {
+      return error as Error;
+    }
+  };
+
+  // An immediate failure goes through createConnection's callback, which the
+  // agent turns into the request's 'error' (a socket destroyed here would
+  // emit its error before the request listens to it).
+  const createConnection = target.createConnection;
+  target.createConnection = function (this: http.Agent, connectOptions, callback) {
+    let handedOver: Duplex | null | undefined;
+    const wrapped: typeof callback = callback && ((error, stream) => {
+      if (error || !stream || stream === handedOver) return callback(error, stream);
+      handedOver = stream;
+      const failure = configure(stream);
+      if (failure) {
+        stream.destroy();
+        return callback(failure, undefined as unknown as Duplex);
+      }
+      return callback(null, stream);
+    });
+    const stream = createConnection.call(this, connectOptions, wrapped);
+    if (!stream || stream === handedOver) return stream;
+    handedOver = stream;
+    const failure = configure(stream);
+    if (!failure) return stream;
+    stream.destroy();
+    if (!callback) throw failure;
+    callback(failure, undefined as unknown as Duplex);
+    return undefined;
+  };
+
+  // Node's agents call socket.setKeepAlive(true, keepAliveMsecs) here, which
+  // would overwrite idle, interval and count: apply the options again.
+  // (@types/node says void; Node returns whether the socket stays pooled.)
+  const keepSocketAlive = target.keepSocketAlive as (this: http.Agent, socket: Duplex) => unknown;
+  target.keepSocketAlive = function (this: http.Agent, socket: Duplex) {
+    const keep = keepSocketAlive.call(this, socket);
+    if (keep && socket instanceof net.Socket && !socket.destroyed) {
+      try {
+        setKeepalive(socket, target[kConfigured]);
+      } catch (error) {
+        socket.destroy(error as Error);
+        return false;
+      }
+    }
+    return keep;
+  } as http.Agent['keepSocketAlive'];
+  return agent;
+}
+
+/** undici's connector shape: `new undici.Agent({ connect })`. */
+export type UndiciConnector = (
+  options: Record<string, unknown>,
+  callback: (error: Error | null, socket: net.Socket | null) => void,
+) => void;
+
+interface UndiciModule {
+  buildConnector(options?: Record<string, unknown>): UndiciConnector;
+}
+
+function loadUndici(): UndiciModule {
+  try {
+    return require('undici') as UndiciModule;
+  } catch (cause) {
+    const error = new Error('undiciConnect() needs the optional peer dependency "undici": npm install undici', { cause });
+    throw Object.assign(error, { code: 'ERR_MODULE_NOT_FOUND' });
+  }
+}
+
+/**
+ * A connector for `new undici.Agent({ connect })` (and so for `fetch`, through
+ * undici's `setGlobalDispatcher`) that applies `options` to each connection.
+ * `connectOptions` go to undici's own `buildConnector` (TLS options, timeout,
+ * ...). A connection that cannot take the options is closed and the request
+ * fails with the error. Needs the `undici` package installed.
+ */
+export function undiciConnect(options: KeepaliveOptions, connectOptions: Record<string, unknown> = {}): UndiciConnector {
+  validateKeepaliveOptions(options, undiciConnect);
+  const connect = loadUndici().buildConnector(connectOptions);
+  return (connectionOptions, callback) => {
+    connect(connectionOptions, (error, socket) => {
+      if (error || !socket) {
+        callback(error, null);
+        return;
+      }
+      try {
+        // undici calls back once connected (after the TLS handshake for
+        // https), so the socket has its descriptor and this applies now.
+        setKeepalive(socket, options);
+      } catch (failure) {
+        socket.destroy();
+        callback(failure as Error, null);
+        return;
+      }
+      callback(null, socket);
+    });
+  };
+}

@@ -1,0 +1,325 @@
+// The core functions: every one talks to the kernel directly, and what it
+// returns is what the kernel holds after the call, read back with getsockopt.
+import net from 'node:net';
+import type { NativeFieldName } from '../binding';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, socketNotConnected } from './errors';
+import { binding, FIELDS, FIELD_BIT, nativeError, results, throwIfFailed } from './native';
+import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
+import type {
+  Capabilities,
+  KeepaliveField,
+  KeepaliveOptions,
+  KeepaliveState,
+  SockOptType,
+  SystemDefaults,
+  TcpInfo,
+  TcpStateName,
+} from './types';
+import { mergeRequests, validateInt32, validateKeepaliveOptions, type KeepaliveRequest } from './validators';
+
+
+const UNSUPPORTED_SLOT = FIELDS.length;
+const REMEMBERED_SLOT = FIELDS.length + 1;
+const MAX_BUFFER_OPTION = 65536;
+
+// A request waiting for a socket to connect or a server to listen, and the
+// request a server applies to each accepted connection where the OS does not
+// copy the listener's options (see capabilities().listenerInheritance).
+const kPending = Symbol('tcp-keepalive.pending');
+const kPerConnection = Symbol('tcp-keepalive.perConnection');
+interface Configurable {
+  [kPending]?: KeepaliveRequest;
+  [kPerConnection]?: KeepaliveRequest;
+}
+
+function fieldsIn(mask: number): KeepaliveField[] {
+  return FIELDS.filter((field) => mask & FIELD_BIT[field]);
+}
+
+/** The state the binding just wrote to `results`. */
+function stateFromResults(): KeepaliveState {
+  const state: KeepaliveState = {
+    enable: results[0] === 1,
+    idle: results[1],
+    interval: results[2],
+    count: results[3],
+    userTimeout: results[4],
+  };
+  const unsupported = results[UNSUPPORTED_SLOT];
+  if (unsupported !== 0) {
+    for (const field of fieldsIn(unsupported)) if (field !== 'enable') state[field] = null;
+  }
+  const remembered = results[REMEMBERED_SLOT];
+  if (remembered !== 0) state.remembered = fieldsIn(remembered);
+  return state;
+}
+
+function apply(fd: number, request: KeepaliveRequest, caller: Function): KeepaliveState {
+  const rc = binding.setKeepalive(
+    fd,
+    request.fields,
+    request.enable ? 1 : 0,
+    request.idle,
+    request.interval,
+    request.count,
+    request.userTimeout,
+  );
+  throwIfFailed(rc, caller);
+  return stateFromResults();
+}
+
+/** Applies a request to a socket that has just got its descriptor. */
+function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
+  const fd = descriptorOf(socket, applyOrDestroy);
+  const rc = binding.setKeepalive(
+    fd,
+    request.fields,
+    request.enable ? 1 : 0,
+    request.idle,
+    request.interval,
+    request.count,
+    request.userTimeout,
+  );
+  // Nobody is on the stack to catch a throw: the error goes to the socket,
+  // which must not carry on with options other than those asked for.
+  if (rc < 0) socket.destroy(nativeError(rc));
+}
+
+function deferUntilConnected(socket: net.Socket & Configurable, request: KeepaliveRequest): void {
+  const pending = socket[kPending];
+  socket[kPending] = pending ? mergeRequests(pending, request) : request;
+  if (pending) return;
+  // Prepended, so that 'connect' callbacks (net.connect(port, cb)) already
+  // see the options in place.
+  socket.prependOnceListener('connect', () => {
+    const queued = socket[kPending];
+    socket[kPending] = undefined;
+    if (queued) applyOrDestroy(socket, queued);
+  });
+}
+
+function configurePerConnection(server: net.Server & Configurable, request: KeepaliveRequest): void {
+  const current = server[kPerConnection];
+  server[kPerConnection] = current ? mergeRequests(current, request) : request;
+  if (current) return;
+  server.prependListener('connection', (socket: net.Socket) => {
+    const perConnection = server[kPerConnection];
+    if (perConnection) applyOrDestroy(socket, perConnection);
+  });
+}
+
+function deferUntilListening(server: net.Server & Configurable, request: KeepaliveRequest): void {
+  const pending = server[kPending];
+  server[kPending] = pending ? mergeRequests(pending, request) : request;
+  if (pending) return;
+  server.prependOnceListener('listening', () => {
+    const queued = server[kPending];
+    server[kPending] = undefined;
+    if (!queued) return;
+    try {
+      configureServer(server, queued, deferUntilListening);
+    } catch (error) {
+      server.emit('error', error);
+    }
+  });
+}
+
+function configureServer(server: net.Server, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
+  const fd = descriptorOf(server, caller);
+  if (!server.listening) {
+    deferUntilListening(server, request);
+    return null;
+  }
+  // A listening server without a descriptor of its own (a cluster worker
+  // sharing the primary's socket) can only configure what it accepts.
+  if (fd === NOT_YET) {
+    configurePerConnection(server, request);
+    return null;
+  }
+  const state = apply(fd, request, caller);
+  if (!binding.capabilities.listenerInheritance) configurePerConnection(server, request);
+  return state;
+}
+
+/**
+ * Configures TCP keepalive and returns what the kernel holds afterwards.
+ *
+ * `target` is a `net.Socket` (or `tls.TLSSocket`, configured through to its
+ * TCP socket), a `net.Server` (or http/https/tls server), or a socket
+ * descriptor. Options left out are left as they are, except `enable`, which
+ * defaults to `true`. Times are ms, rounded up to the kernel's unit.
+ *
+ * All or nothing: every option is validated before any system call, and if a
+ * system call fails the options already changed are restored before the
+ * error is thrown.
+ *
+ * Returns `null` when nothing could be applied yet: a socket still
+ * connecting gets the options as soon as it connects (before its 'connect'
+ * listeners run; a failure then destroys the socket with the error), and a
+ * server not yet listening gets them on 'listening' (a failure is emitted as
+ * the server's 'error'). A listening server's accepted connections inherit
+ * the options where the OS guarantees it (Linux); elsewhere each accepted
+ * connection is configured as it arrives.
+ */
+export function setKeepalive(target: number, options?: KeepaliveOptions): KeepaliveState;
+export function setKeepalive(target: net.Socket | net.Server, options?: KeepaliveOptions): KeepaliveState | null;
+export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null;
+export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null {
+  const fd = descriptorOf(target, setKeepalive);
+  const request = validateKeepaliveOptions(options, setKeepalive);
+  if (target instanceof net.Server) return configureServer(target, request, setKeepalive);
+  if (fd === NOT_YET) {
+    deferUntilConnected(target as net.Socket, request);
+    return null;
+  }
+  return apply(fd, request, setKeepalive);
+}
+
+/** The descriptor of a target that must already have one. */
+function connectedDescriptor(target: unknown, caller: Function): number {
+  const fd = descriptorOf(target, caller);
+  if (fd !== NOT_YET) return fd;
+  if (target instanceof net.Server) {
+    const error = new Error('Server is not running.');
+    Object.assign(error, { code: 'ERR_SERVER_NOT_RUNNING' });
+    Error.captureStackTrace(error, caller);
+    throw error;
+  }
+  throw socketNotConnected(caller);
+}
+
+/**
+ * The keepalive state the kernel holds for `target`. An option never set on
+ * the socket reports the system default in force for it.
+ */
+export function getKeepalive(target: KeepaliveTarget): KeepaliveState {
+  const fd = connectedDescriptor(target, getKeepalive);
+  throwIfFailed(binding.getKeepalive(fd), getKeepalive);
+  return stateFromResults();
+}
+
+/**
+ * The system-wide defaults that sockets without their own settings follow,
+ * read now (on Linux from /proc/sys/net/ipv4 of the caller's network
+ * namespace; on macOS from sysctl). Times in ms.
+ */
+export function systemDefaults(): SystemDefaults {
+  if (!binding.capabilities.systemDefaults) throw featureUnavailable('systemDefaults()', systemDefaults);
+  const source = binding.systemDefaults();
+  if (typeof source === 'number') throw nativeError(source, systemDefaults);
+  return { idle: results[0], interval: results[1], count: results[2], source };
+}
+
+const TCP_INFO_FIELDS = binding.tcpInfoFields as readonly (keyof TcpInfo)[];
+const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
+
+/** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
+export function getTcpInfo(target: KeepaliveTarget): TcpInfo {
+  if (!binding.capabilities.tcpInfo) throw featureUnavailable('getTcpInfo()', getTcpInfo);
+  const fd = connectedDescriptor(target, getTcpInfo);
+  throwIfFailed(binding.getTcpInfo(fd), getTcpInfo);
+  const info: Record<string, number | string | null> = {};
+  for (let i = 0; i < TCP_INFO_FIELDS.length; i++) {
+    const value = results[i];
+    info[TCP_INFO_FIELDS[i]] = Number.isNaN(value) ? null : value;
+  }
+  info.state = TCP_STATES[results[0]] ?? 'UNKNOWN';
+  return info as unknown as TcpInfo;
+}
+
+function validateType(type: unknown, caller: Function): SockOptType {
+  if (type === 'int' || type === 'bool' || type === 'buffer') return type;
+  if (typeof type !== 'string') throw invalidArgType('type', 'of type string', type, caller);
+  throw invalidArgValue('type', type, "must be one of 'int', 'bool', 'buffer'", caller);
+}
+
+/**
+ * Reads any socket option. `level` and `name` are this platform's numbers
+ * (see `constants`). For 'buffer', `length` bytes are offered to the kernel
+ * (default 256, at most 65536) and the bytes it wrote are returned.
+ */
+export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: 'int'): number;
+export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: 'bool'): boolean;
+export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: 'buffer', length?: number): Buffer;
+export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: SockOptType, length?: number): number | boolean | Buffer;
+export function getSockOpt(
+  target: KeepaliveTarget,
+  level: number,
+  name: number,
+  type: SockOptType,
+  length = 256,
+): number | boolean | Buffer {
+  const fd = connectedDescriptor(target, getSockOpt);
+  validateInt32(level, 'level', getSockOpt);
+  validateInt32(name, 'name', getSockOpt);
+  const kind = validateType(type, getSockOpt);
+  if (kind === 'buffer') {
+    validateInt32(length, 'length', getSockOpt, 1);
+    if (length > MAX_BUFFER_OPTION) throw outOfRange('length', `>= 1 && <= ${MAX_BUFFER_OPTION}`, length, getSockOpt);
+    const buffer = Buffer.alloc(length);
+    const written = binding.getSockOptBuffer(fd, level, name, buffer);
+    throwIfFailed(written, getSockOpt);
+    return buffer.subarray(0, written);
+  }
+  throwIfFailed(binding.getSockOptInt(fd, level, name), getSockOpt);
+  return kind === 'bool' ? results[0] !== 0 : results[0];
+}
+
+/**
+ * Sets any socket option: an int32 for 'int', a boolean for 'bool', a Buffer
+ * or other ArrayBufferView (at most 65536 bytes, passed with its exact
+ * length) for 'buffer'.
+ */
+export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: number, type: 'int'): void;
+export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: boolean, type: 'bool'): void;
+export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: ArrayBufferView, type: 'buffer'): void;
+export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: number | boolean | ArrayBufferView, type: SockOptType): void;
+export function setSockOpt(
+  target: KeepaliveTarget,
+  level: number,
+  name: number,
+  value: number | boolean | ArrayBufferView,
+  type: SockOptType,
+): void {
+  const fd = connectedDescriptor(target, setSockOpt);
+  validateInt32(level, 'level', setSockOpt);
+  validateInt32(name, 'name', setSockOpt);
+  const kind = validateType(type, setSockOpt);
+  let rc: number;
+  if (kind === 'buffer') {
+    if (!ArrayBuffer.isView(value)) throw invalidArgType('value', 'an instance of Buffer, TypedArray, or DataView', value, setSockOpt);
+    if (value.byteLength > MAX_BUFFER_OPTION) {
+      throw outOfRange('value.byteLength', `<= ${MAX_BUFFER_OPTION}`, value.byteLength, setSockOpt);
+    }
+    // The binding takes typed arrays; a DataView is viewed as bytes.
+    const bytes = value instanceof DataView ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+    rc = binding.setSockOptBuffer(fd, level, name, bytes);
+  } else if (kind === 'bool') {
+    if (typeof value !== 'boolean') throw invalidArgType('value', 'of type boolean', value, setSockOpt);
+    rc = binding.setSockOptInt(fd, level, name, value ? 1 : 0);
+  } else {
+    rc = binding.setSockOptInt(fd, level, name, validateInt32(value, 'value', setSockOpt));
+  }
+  throwIfFailed(rc, setSockOpt);
+}
+
+function freezeCapabilities(): Readonly<Capabilities> {
+  const native = binding.capabilities;
+  const copy = { ...native } as Capabilities;
+  for (const field of FIELDS as NativeFieldName[]) copy[field] = Object.freeze({ ...native[field] });
+  return Object.freeze(copy);
+}
+const CAPABILITIES = freezeCapabilities();
+
+/**
+ * What this platform and kernel support: which fields can be set and read,
+ * their ranges and units, TCP_INFO, system defaults, and whether accepted
+ * sockets inherit a listener's options. Branch on this, not on
+ * `process.platform`.
+ */
+export function capabilities(): Readonly<Capabilities> {
+  return CAPABILITIES;
+}
+
+/** This platform's socket option numbers, for getSockOpt/setSockOpt. */
+export const constants: Readonly<Record<string, number>> = Object.freeze({ ...binding.constants });
