@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const lib = (file: string) => fileURLToPath(new URL(`./lib/${file}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // The examples import the package by name, as users do.
+    alias: [
+      { find: /^tcp-keepalive$/, replacement: lib('index.ts') },
+      { find: /^tcp-keepalive\/net-keepalive$/, replacement: lib('net-keepalive.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Native addons and network namespaces: separate processes, not threads.

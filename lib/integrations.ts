@@ -96,8 +96,8 @@ export function configureAgent<A extends http.Agent>(agent: A, options: Keepaliv
 
 /** undici's connector shape: `new undici.Agent({ connect })`. */
 export type UndiciConnector = (
-  options: Record<string, unknown>,
-  callback: (error: Error | null, socket: net.Socket | null) => void,
+  options: object,
+  callback: (...result: [error: null, socket: net.Socket] | [error: Error, socket: null]) => void,
 ) => void;
 
 interface UndiciModule {
@@ -126,7 +126,7 @@ export function undiciConnect(options: KeepaliveOptions, connectOptions: Record<
   return (connectionOptions, callback) => {
     connect(connectionOptions, (error, socket) => {
       if (error || !socket) {
-        callback(error, null);
+        callback(error ?? new Error('undici connector returned no socket'), null);
         return;
       }
       try {

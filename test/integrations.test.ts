@@ -94,9 +94,9 @@ describe('undiciConnect', () => {
     const connector = undiciConnect({ idle: 9_000, interval: 3_000, count: 2 });
     const dispatcher = new undici.Agent({
       connect: (options, callback) =>
-        connector(options as unknown as Record<string, unknown>, (error, socket) => {
+        connector(options, (error, socket) => {
           if (socket) accepted = kernelKeepalive(socket);
-          callback(error as Error, socket as never);
+          error ? callback(error, null) : callback(null, socket!);
         }),
     });
     const response = await undici.fetch(`http://127.0.0.1:${portOf(server)}/`, { dispatcher });
@@ -112,9 +112,9 @@ describe('undiciConnect', () => {
     const connector = undiciConnect({ idle: 15_000 });
     const dispatcher = new undici.Agent({
       connect: (options, callback) =>
-        connector(options as unknown as Record<string, unknown>, (error, socket) => {
+        connector(options, (error, socket) => {
           if (socket) sockets.push(socket);
-          callback(error as Error, socket as never);
+          error ? callback(error, null) : callback(null, socket!);
         }),
     });
     const previous = undici.getGlobalDispatcher();
@@ -135,7 +135,7 @@ describe('undiciConnect', () => {
       const server = track(http.createServer((_req, res) => res.end('ok')));
       server.listen(socketPath);
       await once(server, 'listening');
-      const dispatcher = new undici.Agent({ connect: undiciConnect({ idle: 5_000 }, { socketPath }) as never });
+      const dispatcher = new undici.Agent({ connect: undiciConnect({ idle: 5_000 }, { socketPath }) });
       await expect(undici.request('http://localhost/', { dispatcher })).rejects.toMatchObject({ code: 'ENOTSUP' });
       await dispatcher.close();
     } finally {
