@@ -54,8 +54,8 @@ function stateFromResults(): KeepaliveState {
   return state;
 }
 
-function apply(fd: number, request: KeepaliveRequest, caller: Function): KeepaliveState {
-  const rc = binding.setKeepalive(
+function callNative(fd: number, request: KeepaliveRequest): number {
+  return binding.setKeepalive(
     fd,
     request.fields,
     request.enable ? 1 : 0,
@@ -64,44 +64,50 @@ function apply(fd: number, request: KeepaliveRequest, caller: Function): Keepali
     request.count,
     request.userTimeout,
   );
-  throwIfFailed(rc, caller);
+}
+
+function apply(fd: number, request: KeepaliveRequest, caller: Function): KeepaliveState {
+  throwIfFailed(callNative(fd, request), caller);
   return stateFromResults();
 }
 
 /** Applies a request to a socket that has just got its descriptor. */
 function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
-  const fd = descriptorOf(socket, applyOrDestroy);
-  const rc = binding.setKeepalive(
-    fd,
-    request.fields,
-    request.enable ? 1 : 0,
-    request.idle,
-    request.interval,
-    request.count,
-    request.userTimeout,
-  );
+  const rc = callNative(descriptorOf(socket, applyOrDestroy), request);
   // Nobody is on the stack to catch a throw: the error goes to the socket,
   // which must not carry on with options other than those asked for.
   if (rc < 0) socket.destroy(nativeError(rc));
 }
 
+/**
+ * Merges `request` into the one already waiting in `slot` (the later wins
+ * field by field). Returns true when nothing was waiting, so the caller
+ * installs its one listener.
+ */
+function enqueue(owner: Configurable, slot: typeof kPending | typeof kPerConnection, request: KeepaliveRequest): boolean {
+  const waiting = owner[slot];
+  owner[slot] = waiting ? mergeRequests(waiting, request) : request;
+  return waiting === undefined;
+}
+
+function takePending(owner: Configurable): KeepaliveRequest | undefined {
+  const pending = owner[kPending];
+  owner[kPending] = undefined;
+  return pending;
+}
+
 function deferUntilConnected(socket: net.Socket & Configurable, request: KeepaliveRequest): void {
-  const pending = socket[kPending];
-  socket[kPending] = pending ? mergeRequests(pending, request) : request;
-  if (pending) return;
+  if (!enqueue(socket, kPending, request)) return;
   // Prepended, so that 'connect' callbacks (net.connect(port, cb)) already
   // see the options in place.
   socket.prependOnceListener('connect', () => {
-    const queued = socket[kPending];
-    socket[kPending] = undefined;
-    if (queued) applyOrDestroy(socket, queued);
+    const pending = takePending(socket);
+    if (pending) applyOrDestroy(socket, pending);
   });
 }
 
 function configurePerConnection(server: net.Server & Configurable, request: KeepaliveRequest): void {
-  const current = server[kPerConnection];
-  server[kPerConnection] = current ? mergeRequests(current, request) : request;
-  if (current) return;
+  if (!enqueue(server, kPerConnection, request)) return;
   server.prependListener('connection', (socket: net.Socket) => {
     const perConnection = server[kPerConnection];
     if (perConnection) applyOrDestroy(socket, perConnection);
@@ -109,15 +115,12 @@ function configurePerConnection(server: net.Server & Configurable, request: Keep
 }
 
 function deferUntilListening(server: net.Server & Configurable, request: KeepaliveRequest): void {
-  const pending = server[kPending];
-  server[kPending] = pending ? mergeRequests(pending, request) : request;
-  if (pending) return;
+  if (!enqueue(server, kPending, request)) return;
   server.prependOnceListener('listening', () => {
-    const queued = server[kPending];
-    server[kPending] = undefined;
-    if (!queued) return;
+    const pending = takePending(server);
+    if (!pending) return;
     try {
-      configureServer(server, queued, deferUntilListening);
+      configureServer(server, pending, deferUntilListening);
     } catch (error) {
       server.emit('error', error);
     }

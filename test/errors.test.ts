@@ -4,12 +4,11 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, constants } from '../lib/index';
 import { kernelKeepalive, kernelWrite } from './helpers/kernel';
-import { closeAll, connectedPair, listen, track } from './helpers/loopback';
+import { closeAll, connectedPair, listen, listenUnix, track } from './helpers/loopback';
 
 afterEach(closeAll);
 
@@ -163,22 +162,13 @@ describe('invalid targets', () => {
   });
 
   it('a Unix-domain socket: ENOTSUP, keepalive untouched', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-'));
-    const sockPath = path.join(dir, 's');
-    const server = await new Promise<net.Server>((resolve) => {
-      const s = track(net.createServer());
-      s.listen(sockPath, () => resolve(s));
-    });
-    const client = track(net.connect(sockPath));
+    const { server, path: socketPath } = await listenUnix(net.createServer());
+    const client = track(net.connect(socketPath));
     await once(client, 'connect');
-    try {
-      const error = expectCode(() => setKeepalive(client), 'ENOTSUP') as Error & { errno: number };
-      expect(error.errno).toBe(-95);
-      expect(getSockOpt(client, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool')).toBe(false);
-      expectCode(() => setKeepalive(server, { idle: 1_000 }), 'ENOTSUP');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const error = expectCode(() => setKeepalive(client), 'ENOTSUP') as Error & { errno: number };
+    expect(error.errno).toBe(-95);
+    expect(getSockOpt(client, constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'bool')).toBe(false);
+    expectCode(() => setKeepalive(server, { idle: 1_000 }), 'ENOTSUP');
   });
 
   it('a server that is not running: ERR_SERVER_NOT_RUNNING for reads', async () => {

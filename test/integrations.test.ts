@@ -3,15 +3,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
 import type net from 'node:net';
 import path from 'node:path';
-import { once } from 'node:events';
 import * as undici from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureAgent, setKeepalive, undiciConnect } from '../lib/index';
 import { kernelKeepalive } from './helpers/kernel';
-import { closeAll, listen, portOf, track } from './helpers/loopback';
+import { closeAll, listen, listenUnix, portOf, track } from './helpers/loopback';
 
 afterEach(closeAll);
 
@@ -72,18 +70,10 @@ describe('configureAgent', () => {
   });
 
   it('a connection that cannot take the options fails its request with the error', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-'));
-    try {
-      const socketPath = path.join(dir, 's');
-      const server = track(http.createServer((_req, res) => res.end('ok')));
-      server.listen(socketPath);
-      await once(server, 'listening');
-      const agent = configureAgent(new http.Agent(), { idle: 5_000 });
-      await expect(get({ socketPath, agent, path: '/' })).rejects.toMatchObject({ code: 'ENOTSUP', syscall: 'getsockopt' });
-      agent.destroy();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { path: socketPath } = await listenUnix(http.createServer((_req, res) => res.end('ok')));
+    const agent = configureAgent(new http.Agent(), { idle: 5_000 });
+    await expect(get({ socketPath, agent, path: '/' })).rejects.toMatchObject({ code: 'ENOTSUP', syscall: 'getsockopt' });
+    agent.destroy();
   });
 });
 
@@ -129,18 +119,10 @@ describe('undiciConnect', () => {
   });
 
   it('a connection that cannot take the options fails the request', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-'));
-    try {
-      const socketPath = path.join(dir, 's');
-      const server = track(http.createServer((_req, res) => res.end('ok')));
-      server.listen(socketPath);
-      await once(server, 'listening');
-      const dispatcher = new undici.Agent({ connect: undiciConnect({ idle: 5_000 }, { socketPath }) });
-      await expect(undici.request('http://localhost/', { dispatcher })).rejects.toMatchObject({ code: 'ENOTSUP' });
-      await dispatcher.close();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { path: socketPath } = await listenUnix(http.createServer((_req, res) => res.end('ok')));
+    const dispatcher = new undici.Agent({ connect: undiciConnect({ idle: 5_000 }, { socketPath }) });
+    await expect(undici.request('http://localhost/', { dispatcher })).rejects.toMatchObject({ code: 'ENOTSUP' });
+    await dispatcher.close();
   });
 
   it('checks options up front', () => {

@@ -3,14 +3,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, getKeepalive, setKeepalive } from '../lib/index';
 import { kernelKeepalive, kernelWrite } from './helpers/kernel';
-import { closeAll, listen, portOf, track } from './helpers/loopback';
+import { closeAll, listen, listenUnix, portOf, track, unixSocketPath } from './helpers/loopback';
 
 afterEach(closeAll);
 
@@ -53,16 +52,11 @@ describe('a listening server', () => {
   });
 
   it('not yet listening on something that cannot take the options: the server emits the error', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-'));
-    try {
-      const server = track(net.createServer());
-      setKeepalive(server, { idle: 2_000 });
-      server.listen(path.join(dir, 's'));
-      const [error] = (await once(server, 'error')) as [NodeJS.ErrnoException];
-      expect(error.code).toBe('ENOTSUP');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const server = track(net.createServer());
+    setKeepalive(server, { idle: 2_000 });
+    server.listen(unixSocketPath());
+    const [error] = (await once(server, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ENOTSUP');
   });
 
   it('an http.Server is a net.Server: its requests run on configured connections', async () => {
@@ -145,25 +139,17 @@ describe('a socket that is still connecting', () => {
   });
 
   it('a failure on connect destroys the socket with the error instead of losing it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-'));
-    try {
-      const sockPath = path.join(dir, 's');
-      const server = track(net.createServer());
-      server.listen(sockPath);
-      await once(server, 'listening');
-      // No descriptor until connect() is called, so the request is queued.
-      const client = track(new net.Socket());
-      expect(setKeepalive(client, { idle: 2_000 })).toBeNull();
-      client.connect(sockPath);
-      const [error] = (await once(client, 'error')) as [NodeJS.ErrnoException];
-      expect(error.code).toBe('ENOTSUP');
-      expect(error.syscall).toBe('getsockopt');
-      expect(client.destroyed).toBe(true);
-      // A Unix-domain socket given its descriptor at once fails at once.
-      expect(() => setKeepalive(track(net.connect(sockPath)), { idle: 2_000 })).toThrow(/ENOTSUP/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { path: socketPath } = await listenUnix(net.createServer());
+    // No descriptor until connect() is called, so the request is queued.
+    const client = track(new net.Socket());
+    expect(setKeepalive(client, { idle: 2_000 })).toBeNull();
+    client.connect(socketPath);
+    const [error] = (await once(client, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ENOTSUP');
+    expect(error.syscall).toBe('getsockopt');
+    expect(client.destroyed).toBe(true);
+    // A Unix-domain socket given its descriptor at once fails at once.
+    expect(() => setKeepalive(track(net.connect(socketPath)), { idle: 2_000 })).toThrow(/ENOTSUP/);
   });
 
   it('a socket that never connects is left alone', async () => {

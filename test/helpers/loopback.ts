@@ -1,5 +1,8 @@
 // Real TCP connections on loopback for the tests, closed after each test.
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 
 export interface Pair {
@@ -9,6 +12,7 @@ export interface Pair {
 }
 
 const open = new Set<net.Socket | net.Server>();
+const tempDirs = new Set<string>();
 
 export async function listen(server = net.createServer(), host = '127.0.0.1'): Promise<net.Server> {
   open.add(server);
@@ -37,10 +41,28 @@ export async function connectedPair(host = '127.0.0.1'): Promise<Pair> {
   return { server, client, accepted: socket };
 }
 
+/** A path for a Unix-domain socket in a fresh directory, removed by closeAll(). */
+export function unixSocketPath(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-'));
+  tempDirs.add(dir);
+  return path.join(dir, 's');
+}
+
+/** `server` listening on a fresh Unix-domain socket: a socket that is not TCP. */
+export async function listenUnix<S extends net.Server>(server: S): Promise<{ server: S; path: string }> {
+  const socketPath = unixSocketPath();
+  open.add(server);
+  server.listen(socketPath);
+  await once(server, 'listening');
+  return { server, path: socketPath };
+}
+
 export async function closeAll(): Promise<void> {
   for (const thing of open) {
     if (thing instanceof net.Socket) thing.destroy();
     else thing.close();
   }
   open.clear();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
 }
