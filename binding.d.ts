@@ -73,4 +73,49 @@ export interface Binding {
   /** Fills `buffer` (never past its end); returns the length written. */
   getSockOptBuffer(fd: number, level: number, name: number, buffer: ArrayBufferView): number;
   setSockOptBuffer(fd: number, level: number, name: number, buffer: ArrayBufferView): number;
+
+  // --- Diagnostics for the command (native/diagnostics.h); Linux only, ---
+  // --- absent elsewhere. Failures name their call in `syscalls` too.    ---
+
+  /** Bytes per record written by captureRead (layout in native/diagnostics.h). */
+  readonly packetRecordSize?: number;
+  /**
+   * Opens a non-blocking AF_PACKET socket that receives the TCP segments of
+   * one flow in both directions, on every interface. `family` is 4, 6, or 0
+   * for both (addresses empty then); an empty address or a zero port matches
+   * any. Returns the descriptor, or a negative errno (EPERM without
+   * CAP_NET_RAW). Close it with fs.closeSync.
+   */
+  captureOpen?(
+    family: number,
+    localAddress: string,
+    localPort: number,
+    remoteAddress: string,
+    remotePort: number,
+  ): number;
+  /** Replaces the flow an open capture receives. */
+  captureSetFlow?(
+    fd: number,
+    family: number,
+    localAddress: string,
+    localPort: number,
+    remoteAddress: string,
+    remotePort: number,
+  ): number;
+  /** Reads the queued segments into `buffer` without blocking: the number of records written. */
+  captureRead?(fd: number, buffer: Uint8Array): number;
+  /** pidfd_open(2): a descriptor for the process, or a negative errno (ESRCH, EPERM). */
+  pidfdOpen?(pid: number): number;
+  /**
+   * pidfd_getfd(2): this process's duplicate of `targetFd` of the process,
+   * or a negative errno (EPERM without ptrace rights, EBADF).
+   */
+  pidfdGetfd?(pidfd: number, targetFd: number): number;
+  /**
+   * systemDefaults() as seen inside the network namespace behind `netnsFd`
+   * (an open /proc/PID/ns/net): the source on success, a negative errno on
+   * failure (EPERM without CAP_SYS_ADMIN).
+   */
+  netnsSystemDefaults?(netnsFd: number): string | number;
+
 }

@@ -12,6 +12,11 @@
 #include <cstdint>
 
 #include "keepalive.h"
+#if defined(__linux__)
+#include <string>
+
+#include "diagnostics.h"
+#endif
 
 namespace tcpka {
 namespace {
@@ -27,6 +32,18 @@ const char* const kSyscallNames[] = {"",     "getsockopt",   "setsockopt",
 static_assert(sizeof(kSyscallNames) / sizeof(kSyscallNames[0]) ==
                   static_cast<size_t>(Syscall::kCount),
               "one name per Syscall");
+
+#if defined(__linux__)
+// Appended to `syscalls`: the numbers of DiagSyscall continue Syscall's.
+const char* const kDiagSyscallNames[] = {"socket",      "bind",  "recvmsg",
+                                         "pidfd_open",  "pidfd_getfd",
+                                         "setns",       "pthread_create"};
+static_assert(sizeof(kDiagSyscallNames) / sizeof(kDiagSyscallNames[0]) ==
+                  static_cast<size_t>(DiagSyscall::kEnd) -
+                      static_cast<size_t>(Syscall::kCount),
+              "one name per DiagSyscall");
+#endif
+
 
 const char* const kTcpInfoNames[] = {
 #define TCPKA_NAME(field, name) name,
@@ -52,6 +69,14 @@ Napi::Array StringArray(Napi::Env env, const char* const (&names)[N]) {
   return array;
 }
 
+Napi::Array SyscallNames(Napi::Env env) {
+  Napi::Array array = StringArray(env, kSyscallNames);
+#if defined(__linux__)
+  for (const char* name : kDiagSyscallNames) array.Set(array.Length(), name);
+#endif
+  return array;
+}
+
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
@@ -63,8 +88,7 @@ class Addon : public Napi::Addon<Addon> {
         exports,
         {
             InstanceValue("results", results, napi_enumerable),
-            InstanceValue("syscalls", StringArray(env, kSyscallNames),
-                          napi_enumerable),
+            InstanceValue("syscalls", SyscallNames(env), napi_enumerable),
             InstanceValue("tcpInfoFields", StringArray(env, kTcpInfoNames),
                           napi_enumerable),
             InstanceValue("tcpStates", StringArray(env, kTcpStateNames),
@@ -88,6 +112,22 @@ class Addon : public Napi::Addon<Addon> {
                                                         napi_enumerable),
             InstanceMethod<&Addon::SetSockOptBufferJs>("setSockOptBuffer",
                                                         napi_enumerable),
+#if defined(__linux__)
+            InstanceValue("packetRecordSize",
+                          Napi::Number::New(env, static_cast<double>(kPacketRecordSize)),
+                          napi_enumerable),
+            InstanceMethod<&Addon::CaptureOpenJs>("captureOpen",
+                                                   napi_enumerable),
+            InstanceMethod<&Addon::CaptureSetFlowJs>("captureSetFlow",
+                                                      napi_enumerable),
+            InstanceMethod<&Addon::CaptureReadJs>("captureRead",
+                                                   napi_enumerable),
+            InstanceMethod<&Addon::PidfdOpenJs>("pidfdOpen", napi_enumerable),
+            InstanceMethod<&Addon::PidfdGetfdJs>("pidfdGetfd",
+                                                  napi_enumerable),
+            InstanceMethod<&Addon::NetnsSystemDefaultsJs>(
+                "netnsSystemDefaults", napi_enumerable),
+#endif
         });
   }
 
@@ -264,6 +304,101 @@ class Addon : public Napi::Addon<Addon> {
                                     data, array.ByteLength());
     return Result(info.Env(), status);
   }
+
+#if defined(__linux__)
+  // --- Diagnostics (Linux): capture and other processes' sockets ---------
+
+  // (family, localAddress, localPort, remoteAddress, remotePort) at `first`.
+  static bool FlowArgs(const Napi::CallbackInfo& info, size_t first,
+                       FlowSpec* flow) {
+    if (info.Length() < first + 5 || !info[first].IsNumber() ||
+        !info[first + 1].IsString() || !info[first + 2].IsNumber() ||
+        !info[first + 3].IsString() || !info[first + 4].IsNumber())
+      return false;
+    flow->family = info[first].As<Napi::Number>().Int32Value();
+    flow->local_address = info[first + 1].As<Napi::String>().Utf8Value();
+    flow->local_port =
+        static_cast<uint16_t>(info[first + 2].As<Napi::Number>().Uint32Value());
+    flow->remote_address = info[first + 3].As<Napi::String>().Utf8Value();
+    flow->remote_port =
+        static_cast<uint16_t>(info[first + 4].As<Napi::Number>().Uint32Value());
+    return true;
+  }
+
+  // A descriptor on success, a negative errno on failure.
+  Napi::Value DescriptorResult(Napi::Env env, const Status& status, int fd) {
+    if (!status.ok()) return Result(env, status);
+    return Napi::Number::New(env, fd);
+  }
+
+  // captureOpen(family, localAddress, localPort, remoteAddress, remotePort)
+  Napi::Value CaptureOpenJs(const Napi::CallbackInfo& info) {
+    FlowSpec flow;
+    if (!FlowArgs(info, 0, &flow)) return ThrowArgs(info);
+    int fd = -1;
+    Status status = tcpka::CaptureOpen(flow, &fd);
+    return DescriptorResult(info.Env(), status, fd);
+  }
+
+  // captureSetFlow(fd, family, localAddress, localPort, remoteAddress,
+  // remotePort)
+  Napi::Value CaptureSetFlowJs(const Napi::CallbackInfo& info) {
+    FlowSpec flow;
+    if (!ArgsAreNumbers(info, 1) || !FlowArgs(info, 1, &flow))
+      return ThrowArgs(info);
+    return Result(info.Env(), tcpka::CaptureSetFlow(Handle(info[0]), flow));
+  }
+
+  // captureRead(fd, buffer): the number of records written to buffer.
+  Napi::Value CaptureReadJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 1) || info.Length() < 2 ||
+        !info[1].IsTypedArray())
+      return ThrowArgs(info);
+    Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+    uint8_t* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) +
+                    array.ByteOffset();
+    size_t count = 0;
+    Status status =
+        tcpka::CaptureRead(Handle(info[0]), data, array.ByteLength(), &count);
+    if (!status.ok()) return Result(info.Env(), status);
+    return Napi::Number::New(info.Env(), static_cast<double>(count));
+  }
+
+  // pidfdOpen(pid)
+  Napi::Value PidfdOpenJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 1)) return ThrowArgs(info);
+    int fd = -1;
+    Status status =
+        tcpka::PidfdOpen(info[0].As<Napi::Number>().Int32Value(), &fd);
+    return DescriptorResult(info.Env(), status, fd);
+  }
+
+  // pidfdGetfd(pidfd, targetFd)
+  Napi::Value PidfdGetfdJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 2)) return ThrowArgs(info);
+    int fd = -1;
+    Status status =
+        tcpka::PidfdGetfd(info[0].As<Napi::Number>().Int32Value(),
+                          info[1].As<Napi::Number>().Int32Value(), &fd);
+    return DescriptorResult(info.Env(), status, fd);
+  }
+
+  // netnsSystemDefaults(netnsFd): like systemDefaults(), read inside the
+  // network namespace behind the descriptor.
+  Napi::Value NetnsSystemDefaultsJs(const Napi::CallbackInfo& info) {
+    if (!ArgsAreNumbers(info, 1)) return ThrowArgs(info);
+    SystemDefaults defaults;
+    Status status = tcpka::SystemDefaultsInNetns(
+        info[0].As<Napi::Number>().Int32Value(), &defaults);
+    if (!status.ok()) return Result(info.Env(), status);
+    results_[0] = defaults.idle_ms;
+    results_[1] = defaults.interval_ms;
+    results_[2] = defaults.count;
+    results_[3] = defaults.documented_default ? 1 : 0;
+    return Napi::String::New(info.Env(), defaults.source);
+  }
+#endif
+
 
   double* results_ = nullptr;
   Napi::Reference<Napi::Float64Array> results_ref_;

@@ -1,0 +1,157 @@
+// Help texts. The exit codes listed here are those of exit.ts.
+
+const EXIT_CODES = `Exit codes:
+  0    done; for connect, the peer closed the connection (or --duration ended it)
+  1    unexpected failure (a bug: please report it)
+  2    bad command line: unknown option, bad duration, count out of range, ...
+  3    the host name could not be resolved
+  4    could not connect: refused, unreachable, no answer
+  5    could not listen: port in use, permission denied
+  6    the connection was dropped with ETIMEDOUT (keepalive or user timeout)
+  7    the connection was reset (ECONNRESET) or failed with another error
+  8    not permitted (inspect without the right to read the process's sockets)
+  9    no such process (inspect)
+  10   not available on this platform
+  130  interrupted (Ctrl-C, SIGINT)
+  143  terminated (SIGTERM)
+`;
+
+const DURATIONS = `Durations: a plain number is seconds; 500ms, 30s, 2m, 1h are accepted.`;
+
+const WATCH_OPTIONS = `Keepalive options:
+  -d, --idle T            idle time before the first probe (TCP_KEEPIDLE)
+  -i, --interval T        time between unanswered probes (TCP_KEEPINTVL)
+  -c, --count N           unanswered probes before the connection is dropped (TCP_KEEPCNT)
+      --user-timeout T    TCP_USER_TIMEOUT (Linux): limit for unacknowledged data; when set,
+                          it also replaces --count for ending an unanswered keepalive
+      --no-keepalive      leave keepalive off (to watch a connection without it)
+  Options not given keep the system default (see 'tcp-keepalive defaults').
+
+Watching:
+  -p, --probe             send one probe on demand, as soon as the connection has been idle 1 s
+      --probe-every T     send a probe on demand every T (at least 1 s)
+      --duration T        stop after T (exit code 0)
+      --json              one JSON object per line, per event (see below)
+  -h, --help              this help
+
+Live view: the TCP state, the countdown to the next probe, each probe and its answer
+(ACK or RST), the unanswered probes so far, and how and when the connection ended.
+On a terminal a status line is updated in place (keys: p = probe now, q = quit);
+piped, one line per event. SIGUSR2 sends a probe on demand too (for scripts).
+
+Packets: as root (or with CAP_NET_RAW) on Linux, the connection's own segments are
+captured (AF_PACKET socket with a BPF filter for its 4-tuple) and labelled as Wireshark
+does: "TCP Keep-Alive", "TCP Keep-Alive ACK". Otherwise probes and answers are inferred
+from TCP_INFO, and each line says so.
+
+A probe on demand lowers the idle time to 1 s (the connection has been idle longer,
+so the kernel probes at once) and puts the idle time back right after the probe
+left, as an explicit setting.
+
+JSON events (all with "event", "time", "elapsedMs", and "id" for a connection):
+  connected / connection   endpoints, asked options, what the kernel holds, defaults
+  listening                the listening socket and its options (listen)
+  packet                   a captured keep-alive, keep-alive ACK, RST, FIN or SYN segment:
+                           direction, label, seq, ack, length, window, flags ('ACK', 'RST,ACK')
+  probe                    a probe this side sent: probe, unanswered, source (capture|inferred)
+  answer                   its answer: kind (ACK|RST), rttMs, source
+  peer-probe               a probe from the peer
+  data, fin, state         data received, the peer's FIN, a TCP state change
+  status                   every second: state, nextProbeInMs, unanswered, lastAckAgoMs
+  probe-request            a probe on demand: result (waiting|sent|refused)
+  end                      reason (ETIMEDOUT|ECONNRESET|closed-by-peer|interrupted|stopped|error),
+                           message, unanswered, sinceLastAckMs, durationMs
+  error                    a failure of the command: code, message, exitCode`;
+
+export const MAIN_HELP = `Usage: tcp-keepalive <command> [options]
+
+See TCP keepalive at work: the timers in force, each probe and its answer, and how
+a connection ends.
+
+Commands:
+  defaults [--json]                   the system defaults, where they come from, how to change them
+  connect HOST:PORT [options]         connect, apply the options, watch the connection live
+  listen [HOST:]PORT [options]        a server that shows each connection as it is probed and ends
+  inspect PID [--json]                the TCP connections of a running process (Linux)
+  demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
+
+Run 'tcp-keepalive <command> --help' for a command's options.
+  -h, --help       this help
+  -V, --version    the version
+
+${DURATIONS}
+
+${EXIT_CODES}`;
+
+export const DEFAULTS_HELP = `Usage: tcp-keepalive defaults [--json]
+
+The keepalive defaults that sockets without their own settings follow (on Linux those
+of this network namespace), where they are read from, and the sysctl names to change
+them.
+
+  --json       one JSON object: idleMs, intervalMs, count, source, settings, detectionMs
+  -h, --help   this help
+
+${EXIT_CODES}`;
+
+export const CONNECT_HELP = `Usage: tcp-keepalive connect HOST:PORT [options]
+
+Connects, applies the options (like the classic tcp_keepalive_client: -d idle,
+-i interval, -c count), prints what was asked and what the kernel holds, then watches
+the connection live until it ends. IPv6: [::1]:8080.
+
+  --connect-timeout T     give up connecting after T (default 10 s)
+
+${WATCH_OPTIONS}
+
+${DURATIONS}
+
+${EXIT_CODES}`;
+
+export const LISTEN_HELP = `Usage: tcp-keepalive listen [HOST:]PORT [options]
+
+A server: prints the defaults and the options of its listening socket (connections
+it accepts inherit them), then each connection as it comes, is probed and ends.
+It sends nothing and discards what it receives. Port 0 picks a free port.
+Ctrl-C stops it (exit code 130).
+
+${WATCH_OPTIONS}
+
+${DURATIONS}
+
+${EXIT_CODES}`;
+
+export const INSPECT_HELP = `Usage: tcp-keepalive inspect PID [--json]
+
+Every TCP socket of a running process, in any language: its state, peer, whether
+keepalive is on, the idle / interval / count / user timeout in force (* = equal to
+the system default of its network namespace: inherited, or set to the same value),
+the time to the next probe and the unanswered probes: what 'ss -o' cannot tell.
+
+Linux only. Each socket is read through a duplicate made with pidfd_getfd (Linux 5.6+),
+which needs root or CAP_SYS_PTRACE, or the same user with ptrace allowed
+(kernel.yama.ptrace_scope = 0). The process's sockets are only read, never changed.
+
+  --json       one JSON object for the process, then one per socket
+  -h, --help   this help
+
+${EXIT_CODES}`;
+
+export const DEMO_HELP = `Usage: tcp-keepalive demo [--json] [--loopback]
+
+Why keepalive matters, live (this is 'npm run demo').
+
+As root on Linux: two test hosts in network namespaces of their own, joined by a veth
+pair. The client holds two connections to the peer, one with keepalive (1 s / 1 s / 3)
+and one without. The peer goes silent (a blackhole route in its namespace; iproute2
+only); the probes go unanswered and the first connection fails with ETIMEDOUT about
+4 s after the last ACK, while the second still claims ESTABLISHED (half-open).
+Everything is removed afterwards, also on Ctrl-C. No sysctl is changed.
+
+Without root: the loopback version (defaults, set, read back, probes answered).
+
+  --loopback   run the loopback version even as root
+  --json       one JSON object per line, per event
+  -h, --help   this help
+
+${EXIT_CODES}`;

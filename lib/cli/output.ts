@@ -1,0 +1,81 @@
+// Where the command writes: on a terminal, event lines with a status line
+// kept up to date in place below them; piped, one line per event; with
+// --json, one JSON object per line for scripts.
+import { formatOffset } from './format';
+
+export type OutputMode = 'tty' | 'lines' | 'json';
+
+const CLEAR_LINE = '\r\x1b[2K';
+
+export class Reporter {
+  readonly mode: OutputMode;
+  private statusText = '';
+  private statusShown = false;
+
+  constructor(
+    json: boolean,
+    /** Event times are shown relative to this (ms since the epoch). */
+    readonly startedAt: number = Date.now(),
+    private readonly stream: NodeJS.WriteStream = process.stdout,
+  ) {
+    this.mode = json ? 'json' : stream.isTTY ? 'tty' : 'lines';
+  }
+
+  get json(): boolean {
+    return this.mode === 'json';
+  }
+
+  /** Plain text (headers, tables); nothing in JSON mode. */
+  line(text = ''): void {
+    if (this.mode === 'json') return;
+    this.write(`${text}\n`);
+  }
+
+  /**
+   * One event: a JSON object, or a line starting with the time since the
+   * command started. `text` null: JSON only.
+   */
+  event(name: string, fields: Record<string, unknown>, text: string | null, at: number = Date.now()): void {
+    if (this.mode === 'json') {
+      const record = {
+        event: name,
+        time: new Date(at).toISOString(),
+        elapsedMs: Math.round((at - this.startedAt) * 1000) / 1000,
+        ...fields,
+      };
+      this.write(`${JSON.stringify(record)}\n`);
+      return;
+    }
+    if (text !== null) this.write(`${formatOffset(at - this.startedAt)}  ${text}\n`);
+  }
+
+  /** A timestamped line for people only: nothing in JSON mode. */
+  note(text: string, at: number = Date.now()): void {
+    if (this.mode === 'json') return;
+    this.write(`${formatOffset(at - this.startedAt)}  ${text}\n`);
+  }
+
+  /** The line kept at the bottom of a terminal; ignored elsewhere. */
+  status(text: string): void {
+    if (this.mode !== 'tty') return;
+    const width = Math.max(20, (this.stream.columns || 120) - 1);
+    this.statusText = text.length > width ? `${text.slice(0, width - 3)}...` : text;
+    this.stream.write(`${CLEAR_LINE}${this.statusText}`);
+    this.statusShown = true;
+  }
+
+  /** Removes the status line for good (before the last lines and exit). */
+  endStatus(): void {
+    if (this.statusShown) this.stream.write(CLEAR_LINE);
+    this.statusShown = false;
+    this.statusText = '';
+  }
+
+  private write(text: string): void {
+    if (this.statusShown) {
+      this.stream.write(`${CLEAR_LINE}${text}${this.statusText}`);
+    } else {
+      this.stream.write(text);
+    }
+  }
+}

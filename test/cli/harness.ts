@@ -1,0 +1,200 @@
+// Runs the built `tcp-keepalive` command (dist/cli/main.js) as a user would:
+// a child process, its stdout/stderr, its JSON events and its exit code.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+// __dirname: vitest provides it, and it type-checks as CommonJS.
+export const ROOT = join(__dirname, '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+export const isRoot = process.getuid?.() === 0;
+/** Spawn options that drop to `nobody` (only root can): no CAP_NET_RAW, no ptrace rights. */
+export const AS_NOBODY: SpawnOptions = isRoot ? { uid: 65534, gid: 65534 } : {};
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Fails with instructions when dist/ is missing or older than lib/cli. */
+export function assertBuilt(): void {
+  let built = 0;
+  try {
+    built = statSync(CLI).mtimeMs;
+  } catch {
+    throw new Error('dist/cli/main.js is missing: run `npx cmake-js compile --out build && npx tsc -p tsconfig.build.json` first');
+  }
+  if (newestMtime(join(ROOT, 'lib', 'cli')) > built) {
+    throw new Error('dist/cli is older than lib/cli: run `npx tsc -p tsconfig.build.json` first');
+  }
+}
+
+export type CliEvent = Record<string, unknown> & { event: string; time?: string; elapsedMs?: number };
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed as JSON lines (lines that are not JSON are skipped). */
+  readonly events: CliEvent[];
+}
+
+export function parseEvents(stdout: string): CliEvent[] {
+  const events: CliEvent[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      events.push(JSON.parse(line) as CliEvent);
+    } catch {
+      // not an event
+    }
+  }
+  return events;
+}
+
+function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  // The test runner's loaders must not reach a plain child.
+  const { NODE_OPTIONS: _dropped, ...env } = process.env;
+  return { ...env, ...extra };
+}
+
+/** A running command: its output so far, and a way to wait for an event. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly done: Promise<CliResult>;
+  private readonly waiters: { match: (e: CliEvent) => boolean; resolve: (e: CliEvent) => void }[] = [];
+  private finished = false;
+
+  constructor(readonly child: ChildProcess) {
+    let partial = '';
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      this.stdout += text;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const event of parseEvents(lines.join('\n'))) {
+        for (const waiter of [...this.waiters]) {
+          if (!waiter.match(event)) continue;
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          waiter.resolve(event);
+        }
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
+    child.stdin?.on('error', () => undefined);
+    this.done = new Promise((resolve) => {
+      child.on('close', (code, signal) => {
+        this.finished = true;
+        resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, events: parseEvents(this.stdout) });
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get events(): CliEvent[] {
+    return parseEvents(this.stdout);
+  }
+
+  /** The first event matching (already printed or to come); rejects after `timeoutMs` or at exit. */
+  waitFor(match: string | ((e: CliEvent) => boolean), timeoutMs = 10_000): Promise<CliEvent> {
+    const test = typeof match === 'string' ? (e: CliEvent) => e.event === match : match;
+    const seen = this.events.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const fail = (why: string): void =>
+        reject(new Error(`${why}\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`));
+      if (this.finished) return fail('the command exited before the event');
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        fail(`no matching event within ${timeoutMs} ms`);
+      }, timeoutMs);
+      const waiter = {
+        match: test,
+        resolve: (event: CliEvent) => {
+          clearTimeout(timer);
+          resolve(event);
+        },
+      };
+      this.waiters.push(waiter);
+      void this.done.then(() => {
+        if (!this.waiters.includes(waiter)) return;
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        clearTimeout(timer);
+        fail('the command exited before the event');
+      });
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (!this.finished) this.child.kill(signal);
+  }
+}
+
+const running = new Set<CliProcess>();
+
+/** Starts `tcp-keepalive ...args`; killed by killAll() if still running. */
+export function startCli(args: readonly string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    ...options,
+    env: childEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const cli = new CliProcess(child);
+  running.add(cli);
+  void cli.done.then(() => running.delete(cli));
+  return cli;
+}
+
+/** Runs `tcp-keepalive ...args` to the end. */
+export function runCli(args: readonly string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const cli = startCli(args, options);
+  const timer = setTimeout(() => cli.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+  return cli.done.finally(() => clearTimeout(timer));
+}
+
+export async function killAll(): Promise<void> {
+  const all = [...running];
+  for (const cli of all) cli.kill('SIGKILL');
+  await Promise.all(all.map((cli) => cli.done));
+}
+
+/** A port on 127.0.0.1 that nothing listens on (just released). */
+export async function unusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A process is still running (a zombie counts as gone). */
+export function pidAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The whole output must be one line on stderr, starting with the command's name. */
+export function oneLineError(result: CliResult): string {
+  const lines = result.stderr.trim().split('\n');
+  if (lines.length !== 1 || !lines[0]!.startsWith('tcp-keepalive: ')) {
+    throw new Error(`expected one error line on stderr, got:\n${result.stderr}`);
+  }
+  return lines[0]!;
+}
