@@ -1,8 +1,9 @@
 // Runs the built `tcp-keepalive` command (dist/cli/main.js) as a user would:
 // a child process, its stdout/stderr, its JSON events and its exit code.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, linkSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // __dirname: vitest provides it, and it type-checks as CommonJS.
@@ -11,6 +12,33 @@ export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 export const isRoot = process.getuid?.() === 0;
 /** Spawn options that drop to `nobody` (only root can): no CAP_NET_RAW, no ptrace rights. */
 export const AS_NOBODY: SpawnOptions = isRoot ? { uid: 65534, gid: 65534 } : {};
+
+let nobodyCopy: { node: string; cli: string } | undefined;
+
+/**
+ * `nobody` cannot read a checkout inside a private directory (a mktemp clone,
+ * /root) nor a node binary cached under /root: it gets its own world-readable
+ * copy of what the command needs, removed when the tests exit.
+ */
+export function runnableByNobody(): { node: string; cli: string } {
+  if (nobodyCopy) return nobodyCopy;
+  const dir = mkdtempSync(join(tmpdir(), 'tka-cli-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'build', 'Release'), join(dir, 'build', 'Release'), { recursive: true });
+  cpSync(join(ROOT, 'node_modules', 'node-gyp-build'), join(dir, 'node_modules', 'node-gyp-build'), { recursive: true });
+  const node = join(dir, 'node');
+  try {
+    linkSync(process.execPath, node); // same file system: no copy of ~100 MB
+  } catch {
+    copyFileSync(process.execPath, node);
+  }
+  chmodSync(node, 0o755);
+  for (const path of [dir, join(dir, 'build'), join(dir, 'node_modules')]) chmodSync(path, 0o755);
+  nobodyCopy = { node, cli: join(dir, 'dist', 'cli', 'main.js') };
+  return nobodyCopy;
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -143,7 +171,8 @@ const running = new Set<CliProcess>();
 
 /** Starts `tcp-keepalive ...args`; killed by killAll() if still running. */
 export function startCli(args: readonly string[], options: SpawnOptions & { env?: NodeJS.ProcessEnv } = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const command = options.uid !== undefined ? runnableByNobody() : { node: process.execPath, cli: CLI };
+  const child = spawn(command.node, [command.cli, ...args], {
     cwd: ROOT,
     ...options,
     env: childEnv(options.env),

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canUseNetns, createTestHosts, leftoverNamespaces, type Message, type TestHosts } from '../helpers/netns.js';
-import { assertBuilt, CLI, CliProcess, killAll, oneLineError, pidAlive, ROOT, runCli, type CliEvent } from './harness';
+import { assertBuilt, CLI, CliProcess, killAll, oneLineError, pidAlive, ROOT, runCli, runnableByNobody, type CliEvent } from './harness';
 
 const PEER_FIXTURE = `${ROOT}/test/fixtures/cli-peer.mjs`;
 const IDLE_S = 1;
@@ -21,7 +21,8 @@ const running = new Set<CliProcess>();
 function cliIn(ns: string, args: readonly string[], asNobody = false): CliProcess {
   const { NODE_OPTIONS: _dropped, ...env } = process.env;
   const drop = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-  const child = spawn('ip', ['netns', 'exec', ns, ...drop, process.execPath, CLI, ...args], {
+  const command = asNobody ? runnableByNobody() : { node: process.execPath, cli: CLI };
+  const child = spawn('ip', ['netns', 'exec', ns, ...drop, command.node, command.cli, ...args], {
     cwd: ROOT,
     env: { ...env, TCP_KEEPALIVE_LIFELINE: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
