@@ -118,4 +118,23 @@ export interface Binding {
    */
   netnsSystemDefaults?(netnsFd: number): string | number;
 
+  // --- Windows only, absent elsewhere (native/keepalive_win.h). ---
+
+  /**
+   * The SOCKET of the TCP handle of this thread's event loop whose addresses
+   * are these (families 4 or 6; remote family 0 for a listening socket,
+   * which must have no peer). `method`: 0 uv_walk where the host exports
+   * libuv, else a scan of handle values; 1 uv_walk only; 2 scan only.
+   * Returns the SOCKET, or a negative errno: ENOTCONN (a connection) or
+   * EBADF (a listening socket) when none matches.
+   */
+  findSocket?(
+    localFamily: number,
+    localAddress: string,
+    localPort: number,
+    remoteFamily: number,
+    remoteAddress: string,
+    remotePort: number,
+    method: number,
+  ): number;
 }

@@ -2,7 +2,8 @@
 // descriptor the kernel knows, or to "not yet": a socket still connecting or a
 // server not yet listening.
 import net from 'node:net';
-import { invalidArgType, outOfRange, socketClosed } from './errors';
+import { invalidArgType, outOfRange, socketClosed, systemError } from './errors';
+import { binding, nativeError } from './native';
 
 export type KeepaliveTarget = net.Socket | net.Server | number;
 
@@ -18,6 +19,44 @@ interface HandleOwner {
 function handleFd(owner: HandleOwner): number {
   const fd = owner._handle?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : NOT_YET;
+}
+
+// Windows: Node reports `fd` -1 for every handle, so the SOCKET is found by
+// the addon (native/socket_lookup_win.cc): it walks this thread's libuv loop
+// through libuv's exported API and matches each TCP handle's addresses.
+// A handle keeps its SOCKET for life, so each one is looked up once; the
+// handle object is only used as a key, never looked into.
+const findSocket = binding.findSocket;
+const sockets = new WeakMap<object, number>();
+const UV_ENOTSOCK = -4050; // libuv's number for ENOTSOCK on Windows
+
+function family(name: string | number | undefined): number {
+  return name === 'IPv6' || name === 6 ? 6 : 4;
+}
+
+function lookupSocket(target: net.Socket | net.Server, caller: Function): number {
+  const key = (target as unknown as HandleOwner)._handle ?? target;
+  const cached = sockets.get(key);
+  if (cached !== undefined) return cached;
+  let rc: number;
+  if (target instanceof net.Server) {
+    const address = target.address();
+    // A pipe, or a cluster worker's stand-in handle: nothing of its own here.
+    if (address === null || typeof address === 'string') return NOT_YET;
+    rc = findSocket!(family(address.family), address.address, address.port, 0, '', 0, 0);
+    if (rc < 0) return NOT_YET;
+  } else {
+    const { localAddress, localPort, remoteAddress, remotePort, remoteFamily } = target;
+    // A named pipe (net.connect(path)) has no TCP addresses: not a socket.
+    if (localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) {
+      throw systemError(UV_ENOTSOCK, 'getsockname', caller);
+    }
+    const fam = family(remoteFamily);
+    rc = findSocket!(fam, localAddress, localPort, fam, remoteAddress, remotePort, 0);
+    if (rc < 0) throw nativeError(rc, caller);
+  }
+  sockets.set(key, rc);
+  return rc;
 }
 
 /**
@@ -36,8 +75,14 @@ export function descriptorOf(target: unknown, caller: Function): number {
     const fd = handleFd(target as unknown as HandleOwner);
     if (fd !== NOT_YET) return fd;
     if (target.destroyed) throw socketClosed(caller);
+    if (findSocket && !target.connecting && (target as unknown as HandleOwner)._handle) return lookupSocket(target, caller);
     return NOT_YET;
   }
-  if (target instanceof net.Server) return target.listening ? handleFd(target as unknown as HandleOwner) : NOT_YET;
+  if (target instanceof net.Server) {
+    if (!target.listening) return NOT_YET;
+    const fd = handleFd(target as unknown as HandleOwner);
+    if (fd === NOT_YET && findSocket) return lookupSocket(target, caller);
+    return fd;
+  }
   throw invalidArgType('target', 'an instance of net.Socket or net.Server, or of type number', target, caller);
 }

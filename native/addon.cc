@@ -17,6 +17,11 @@
 
 #include "diagnostics.h"
 #endif
+#if defined(_WIN32)
+#include <string>
+
+#include "keepalive_win.h"
+#endif
 
 namespace tcpka {
 namespace {
@@ -44,6 +49,14 @@ static_assert(sizeof(kDiagSyscallNames) / sizeof(kDiagSyscallNames[0]) ==
               "one name per DiagSyscall");
 #endif
 
+#if defined(_WIN32)
+// Appended to `syscalls`: the numbers of WinSyscall continue Syscall's.
+const char* const kWinSyscallNames[] = {"uv_walk", "handle scan"};
+static_assert(sizeof(kWinSyscallNames) / sizeof(kWinSyscallNames[0]) ==
+                  static_cast<size_t>(WinSyscall::kEnd) -
+                      static_cast<size_t>(Syscall::kCount),
+              "one name per WinSyscall");
+#endif
 
 const char* const kTcpInfoNames[] = {
 #define TCPKA_NAME(field, name) name,
@@ -73,6 +86,9 @@ Napi::Array SyscallNames(Napi::Env env) {
   Napi::Array array = StringArray(env, kSyscallNames);
 #if defined(__linux__)
   for (const char* name : kDiagSyscallNames) array.Set(array.Length(), name);
+#endif
+#if defined(_WIN32)
+  for (const char* name : kWinSyscallNames) array.Set(array.Length(), name);
 #endif
   return array;
 }
@@ -127,6 +143,10 @@ class Addon : public Napi::Addon<Addon> {
                                                   napi_enumerable),
             InstanceMethod<&Addon::NetnsSystemDefaultsJs>(
                 "netnsSystemDefaults", napi_enumerable),
+#endif
+#if defined(_WIN32)
+            InstanceMethod<&Addon::FindSocketJs>("findSocket",
+                                                  napi_enumerable),
 #endif
         });
   }
@@ -399,6 +419,40 @@ class Addon : public Napi::Addon<Addon> {
   }
 #endif
 
+#if defined(_WIN32)
+  // --- Windows: the SOCKET behind a Node handle (keepalive_win.h) --------
+
+  // (family, address, port) at `first`; family 0 means "none".
+  static bool EndpointArgs(const Napi::CallbackInfo& info, size_t first,
+                           Endpoint* endpoint) {
+    if (info.Length() < first + 3 || !info[first].IsNumber() ||
+        !info[first + 1].IsString() || !info[first + 2].IsNumber())
+      return false;
+    endpoint->family = info[first].As<Napi::Number>().Int32Value();
+    endpoint->address = info[first + 1].As<Napi::String>().Utf8Value();
+    endpoint->port =
+        static_cast<uint16_t>(info[first + 2].As<Napi::Number>().Uint32Value());
+    return true;
+  }
+
+  // findSocket(localFamily, localAddress, localPort, remoteFamily,
+  // remoteAddress, remotePort, method): the SOCKET, or a negative errno.
+  Napi::Value FindSocketJs(const Napi::CallbackInfo& info) {
+    Endpoint local, remote;
+    if (!EndpointArgs(info, 0, &local) || !EndpointArgs(info, 3, &remote) ||
+        info.Length() < 7 || !info[6].IsNumber())
+      return ThrowArgs(info);
+    uv_loop_s* loop = nullptr;
+    if (napi_get_uv_event_loop(info.Env(), &loop) != napi_ok) loop = nullptr;
+    SocketHandle sock = 0;
+    Status status = tcpka::FindSocket(
+        loop, local, remote,
+        static_cast<LookupMethod>(info[6].As<Napi::Number>().Int32Value()),
+        &sock);
+    if (!status.ok()) return Result(info.Env(), status);
+    return Napi::Number::New(info.Env(), static_cast<double>(sock));
+  }
+#endif
 
   double* results_ = nullptr;
   Napi::Reference<Napi::Float64Array> results_ref_;

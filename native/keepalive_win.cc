@@ -1,0 +1,546 @@
+// Windows back end (Winsock 2).
+//
+// enable + idle + interval: WSAIoctl(SIO_KEEPALIVE_VALS), in ms, all three at
+// once (Windows 2000+). It is write-only.
+// count, and reading idle/interval back: IPPROTO_TCP TCP_KEEPCNT (Windows 10
+// 1703+), TCP_KEEPIDLE and TCP_KEEPINTVL (1709+), in seconds. Whether this
+// system has them is probed once; where it does not (older Windows, Wine),
+// count is not settable (capabilities() says so, the facade refuses it with
+// ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) and idle/interval are reported as
+// remembered from the last set through this library, flagged in
+// KeepaliveState::remembered.
+// userTimeout has no Windows equivalent with the same meaning (TCP_MAXRT
+// bounds retransmission only): not supported, reachable through setSockOpt.
+#ifdef _WIN32
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+// clang-format off
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mstcpip.h>
+#include <windows.h>
+// clang-format on
+
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include "keepalive.h"
+#include "keepalive_win.h"
+
+// The Windows SDK's ws2ipdef.h numbers; mingw-w64's headers (10.x) lack them.
+#ifndef TCP_KEEPIDLE
+#define TCP_KEEPIDLE 3  // also named TCP_KEEPALIVE
+#endif
+#ifndef TCP_MAXSEG
+#define TCP_MAXSEG 4
+#endif
+#ifndef TCP_MAXRT
+#define TCP_MAXRT 5
+#endif
+#ifndef TCP_TIMESTAMPS
+#define TCP_TIMESTAMPS 10
+#endif
+#ifndef TCP_FASTOPEN
+#define TCP_FASTOPEN 15
+#endif
+#ifndef TCP_KEEPCNT
+#define TCP_KEEPCNT 16
+#endif
+#ifndef TCP_KEEPINTVL
+#define TCP_KEEPINTVL 17
+#endif
+
+namespace tcpka {
+
+int UvErrorFromWin(unsigned long error) {
+  // The subset of libuv's uv_translate_sys_error() (src/win/error.c) that
+  // socket options and registry reads can produce; values from
+  // include/uv/errno.h for _WIN32.
+  switch (error) {
+    case 0: return 0;
+    case WSAEACCES: return -4092;                 // EACCES
+    case ERROR_ACCESS_DENIED: return -4048;       // EPERM
+    case WSAEADDRINUSE: return -4091;             // EADDRINUSE
+    case WSAEADDRNOTAVAIL: return -4090;          // EADDRNOTAVAIL
+    case WSAEAFNOSUPPORT: return -4089;           // EAFNOSUPPORT
+    case WSAEWOULDBLOCK: return -4088;            // EAGAIN
+    case WSAEALREADY: return -4084;               // EALREADY
+    case ERROR_INVALID_HANDLE: return -4083;      // EBADF
+    case WSAECONNABORTED: return -4079;           // ECONNABORTED
+    case WSAECONNREFUSED: return -4078;           // ECONNREFUSED
+    case WSAECONNRESET:
+    case WSAENETRESET: return -4077;              // ECONNRESET
+    case WSAEFAULT: return -4074;                 // EFAULT
+    case WSAEHOSTUNREACH: return -4073;           // EHOSTUNREACH
+    case WSAEINTR: return -4072;                  // EINTR
+    case WSAEINVAL:
+    case ERROR_INVALID_PARAMETER: return -4071;   // EINVAL
+    case WSAEISCONN: return -4069;                // EISCONN
+    case WSAEMFILE: return -4066;                 // EMFILE
+    case WSAEMSGSIZE: return -4065;               // EMSGSIZE
+    case WSAENAMETOOLONG: return -4064;           // ENAMETOOLONG
+    case WSAENETDOWN: return -4063;               // ENETDOWN
+    case WSAENETUNREACH: return -4062;            // ENETUNREACH
+    case WSAENOBUFS: return -4060;                // ENOBUFS
+    case ERROR_FILE_NOT_FOUND: return -4058;      // ENOENT
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY: return -4057;         // ENOMEM
+    case WSAENOTCONN: return -4053;               // ENOTCONN
+    case WSAENOTSOCK: return -4050;               // ENOTSOCK
+    case WSAEOPNOTSUPP: return -4049;             // ENOTSUP
+    case WSAEPROTONOSUPPORT: return -4045;        // EPROTONOSUPPORT
+    case WSAEPROTOTYPE: return -4044;             // EPROTOTYPE
+    case WSAESHUTDOWN: return -4042;              // ESHUTDOWN
+    case WSAETIMEDOUT: return -4039;              // ETIMEDOUT
+    case WSAENOPROTOOPT: return -4035;            // ENOPROTOOPT
+    case WSAEHOSTDOWN: return -4031;              // EHOSTDOWN
+    case WSAESOCKTNOSUPPORT: return -4025;        // ESOCKTNOSUPPORT
+    default: return -4094;                        // UNKNOWN
+  }
+}
+
+namespace {
+
+constexpr int kUvENOPROTOOPT = -4035;
+constexpr int kUvENOTSUP = -4049;
+
+// Documented defaults (SIO_KEEPALIVE_VALS remarks): a socket starts with a
+// 2 h timeout and a 1 s interval unless the registry says otherwise, and
+// Windows Vista and later send 10 probes.
+constexpr double kDocumentedIdleMs = 7200000;
+constexpr double kDocumentedIntervalMs = 1000;
+constexpr double kDocumentedCount = 10;
+constexpr double kMaxTimeMs = 4294967.0 * 1000;  // whole seconds in a u_long of ms
+
+const wchar_t kParametersKey[] =
+    L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters";
+
+Status WsaStatus(Syscall syscall) {
+  return Status{UvErrorFromWin(WSAGetLastError()), syscall};
+}
+
+// Which IPPROTO_TCP keepalive options this system has, probed once on a
+// fresh socket: both getsockopt and setsockopt must work.
+struct OptionSupport {
+  bool idle = false;
+  bool interval = false;
+  bool count = false;
+};
+
+bool RoundTrips(SOCKET sock, int name) {
+  DWORD value = 0;
+  int length = sizeof(value);
+  if (getsockopt(sock, IPPROTO_TCP, name, reinterpret_cast<char*>(&value),
+                 &length) != 0)
+    return false;
+  return setsockopt(sock, IPPROTO_TCP, name,
+                    reinterpret_cast<const char*>(&value), sizeof(value)) == 0;
+}
+
+const OptionSupport& Support() {
+  static const OptionSupport kSupport = [] {
+    OptionSupport support;
+    // Node has started Winsock already; the pair only keeps the count right.
+    WSADATA data;
+    if (WSAStartup(MAKEWORD(2, 2), &data) != 0) return support;
+    SOCKET sock = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (sock != INVALID_SOCKET) {
+      support.idle = RoundTrips(sock, TCP_KEEPIDLE);
+      support.interval = RoundTrips(sock, TCP_KEEPINTVL);
+      support.count = RoundTrips(sock, TCP_KEEPCNT);
+      closesocket(sock);
+    }
+    WSACleanup();
+    return support;
+  }();
+  return kSupport;
+}
+
+// --- System defaults (registry) -------------------------------------------
+
+struct RegistryDefaults {
+  Status status;
+  SystemDefaults defaults;
+};
+
+// Returns false with *status set on a real failure; true with *found false
+// when the value is absent.
+bool ReadRegistryDword(const wchar_t* name, DWORD* value, bool* found,
+                       Status* status) {
+  DWORD size = sizeof(*value);
+  LONG rc = RegGetValueW(HKEY_LOCAL_MACHINE, kParametersKey, name,
+                         RRF_RT_REG_DWORD, nullptr, value, &size);
+  *found = rc == ERROR_SUCCESS;
+  if (rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND) return true;
+  *status = Status{UvErrorFromWin(static_cast<unsigned long>(rc)),
+                   Syscall::kRegGetValue};
+  return false;
+}
+
+// Tcpip reads these values at boot, so one read per process is exact.
+const RegistryDefaults& ReadDefaults() {
+  static const RegistryDefaults kDefaults = [] {
+    RegistryDefaults result;
+    DWORD time = 0, interval = 0;
+    bool has_time = false, has_interval = false;
+    if (!ReadRegistryDword(L"KeepAliveTime", &time, &has_time,
+                           &result.status) ||
+        !ReadRegistryDword(L"KeepAliveInterval", &interval, &has_interval,
+                           &result.status))
+      return result;
+    SystemDefaults& d = result.defaults;
+    d.idle_ms = has_time ? time : kDocumentedIdleMs;
+    d.interval_ms = has_interval ? interval : kDocumentedIntervalMs;
+    d.count = kDocumentedCount;
+    d.documented_default = !has_time || !has_interval;
+    if (has_time && has_interval) {
+      d.source =
+          "registry HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\"
+          "Parameters KeepAliveTime, KeepAliveInterval; count: 10, fixed by "
+          "Windows";
+    } else if (has_time) {
+      d.source =
+          "registry HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\"
+          "Parameters KeepAliveTime; KeepAliveInterval absent: documented "
+          "default 1000 ms; count: 10, fixed by Windows";
+    } else if (has_interval) {
+      d.source =
+          "registry HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\"
+          "Parameters KeepAliveInterval; KeepAliveTime absent: documented "
+          "default 7200000 ms; count: 10, fixed by Windows";
+    } else {
+      d.source =
+          "documented defaults (KeepAliveTime, KeepAliveInterval absent from "
+          "HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters); "
+          "count: 10, fixed by Windows";
+    }
+    return result;
+  }();
+  return kDefaults;
+}
+
+// --- Remembered values (SIO_KEEPALIVE_VALS is write-only) ------------------
+
+// What was last set through this library on a socket whose options cannot
+// be read back. SOCKET values are reused after close, so each entry keeps
+// the socket's addresses and is dropped when they no longer match.
+struct Remembered {
+  double idle_ms = 0;
+  double interval_ms = 0;
+  sockaddr_storage local{};
+  int local_length = 0;
+  sockaddr_storage peer{};
+  int peer_length = 0;  // 0: no peer (a listening socket)
+};
+
+std::mutex remembered_mutex;
+std::unordered_map<SocketHandle, Remembered> remembered;
+
+void Addresses(SOCKET sock, Remembered* entry) {
+  entry->local_length = sizeof(entry->local);
+  if (getsockname(sock, reinterpret_cast<sockaddr*>(&entry->local),
+                  &entry->local_length) != 0)
+    entry->local_length = 0;
+  entry->peer_length = sizeof(entry->peer);
+  if (getpeername(sock, reinterpret_cast<sockaddr*>(&entry->peer),
+                  &entry->peer_length) != 0)
+    entry->peer_length = 0;
+}
+
+bool SameAddresses(const Remembered& a, const Remembered& b) {
+  return a.local_length == b.local_length && a.peer_length == b.peer_length &&
+         std::memcmp(&a.local, &b.local, a.local_length) == 0 &&
+         std::memcmp(&a.peer, &b.peer, a.peer_length) == 0;
+}
+
+bool Recall(SocketHandle sock, double* idle_ms, double* interval_ms) {
+  std::lock_guard<std::mutex> lock(remembered_mutex);
+  auto it = remembered.find(sock);
+  if (it == remembered.end()) return false;
+  Remembered now;
+  Addresses(static_cast<SOCKET>(sock), &now);
+  if (!SameAddresses(now, it->second)) {
+    remembered.erase(it);  // another socket got the same handle value
+    return false;
+  }
+  *idle_ms = it->second.idle_ms;
+  *interval_ms = it->second.interval_ms;
+  return true;
+}
+
+void Remember(SocketHandle sock, double idle_ms, double interval_ms) {
+  Remembered entry;
+  entry.idle_ms = idle_ms;
+  entry.interval_ms = interval_ms;
+  Addresses(static_cast<SOCKET>(sock), &entry);
+  std::lock_guard<std::mutex> lock(remembered_mutex);
+  remembered[sock] = entry;
+}
+
+// --- Socket option helpers -------------------------------------------------
+
+Status GetDword(SOCKET sock, int level, int name, DWORD* value) {
+  *value = 0;  // BOOL options may answer with fewer bytes
+  int length = sizeof(*value);
+  if (getsockopt(sock, level, name, reinterpret_cast<char*>(value), &length) !=
+      0)
+    return WsaStatus(Syscall::kGetsockopt);
+  return Status{};
+}
+
+Status SetDword(SOCKET sock, int level, int name, DWORD value) {
+  if (setsockopt(sock, level, name, reinterpret_cast<const char*>(&value),
+                 sizeof(value)) != 0)
+    return WsaStatus(Syscall::kSetsockopt);
+  return Status{};
+}
+
+// Refuses anything that is not a TCP stream (a UDP socket, an AF_UNIX
+// socket, a bad handle) before any option is read or changed. Wine, for
+// one, would turn SO_KEEPALIVE on for a UDP socket and only then fail.
+Status CheckTcp(SOCKET sock) {
+  WSAPROTOCOL_INFOW info;
+  int length = sizeof(info);
+  if (getsockopt(sock, SOL_SOCKET, SO_PROTOCOL_INFOW,
+                 reinterpret_cast<char*>(&info), &length) != 0)
+    return WsaStatus(Syscall::kGetsockopt);
+  if (info.iSocketType != SOCK_STREAM || info.iProtocol != IPPROTO_TCP ||
+      (info.iAddressFamily != AF_INET && info.iAddressFamily != AF_INET6))
+    return Status{kUvENOPROTOOPT, Syscall::kGetsockopt};
+  return Status{};
+}
+
+Status SetKeepaliveVals(SOCKET sock, bool on, double idle_ms,
+                        double interval_ms) {
+  tcp_keepalive vals;
+  vals.onoff = on ? 1 : 0;
+  vals.keepalivetime = static_cast<u_long>(idle_ms);
+  vals.keepaliveinterval = static_cast<u_long>(interval_ms);
+  DWORD returned = 0;
+  if (WSAIoctl(sock, SIO_KEEPALIVE_VALS, &vals, sizeof(vals), nullptr, 0,
+               &returned, nullptr, nullptr) != 0)
+    return WsaStatus(Syscall::kWSAIoctl);
+  return Status{};
+}
+
+// Puts back what `applied` covers. Best effort: the original failure is what
+// the caller reports. SIO_KEEPALIVE_VALS only takes timers while turning
+// keepalive on, so timers are restored with keepalive on and the switch is
+// set afterwards.
+void Restore(SOCKET sock, const KeepaliveState& before, unsigned applied) {
+  if (applied & (FieldBit(kIdle) | FieldBit(kInterval)))
+    SetKeepaliveVals(sock, true, before.idle_ms, before.interval_ms);
+  if (applied & (FieldBit(kEnable) | FieldBit(kIdle) | FieldBit(kInterval)))
+    SetDword(sock, SOL_SOCKET, SO_KEEPALIVE, before.enable ? TRUE : FALSE);
+  if (applied & FieldBit(kCount))
+    SetDword(sock, IPPROTO_TCP, TCP_KEEPCNT, static_cast<DWORD>(before.count));
+}
+
+}  // namespace
+
+const Capabilities& GetCapabilities() {
+  static const Capabilities kCapabilities = [] {
+    const OptionSupport& support = Support();
+    Capabilities caps;
+    caps.backend = "win32";
+    caps.fields[kEnable] = {true, true, 0, 1, 0};
+    // SIO_KEEPALIVE_VALS takes ms, but TCP_KEEPIDLE/TCP_KEEPINTVL report
+    // seconds (and Wine passes seconds to Linux): whole seconds keep what is
+    // set and what is read back the same.
+    caps.fields[kIdle] = {true, support.idle, 1000, kMaxTimeMs, 1000};
+    caps.fields[kInterval] = {true, support.interval, 1000, kMaxTimeMs, 1000};
+    // 255: the cap Windows has always applied to its probe count.
+    caps.fields[kCount] = {support.count, support.count, 1, 255, 0};
+    caps.fields[kUserTimeout] = {false, false, 0, 0, 0};
+    caps.tcp_info = false;
+    caps.system_defaults = true;
+    // Windows documents no inheritance of SIO_KEEPALIVE_VALS by accepted
+    // sockets: the facade configures each accepted connection.
+    caps.listener_inheritance = false;
+    return caps;
+  }();
+  return kCapabilities;
+}
+
+const Constant* GetConstants(size_t* count) {
+  static const Constant kConstants[] = {
+      {"SOL_SOCKET", SOL_SOCKET},
+      {"IPPROTO_IP", IPPROTO_IP},
+      {"IPPROTO_IPV6", IPPROTO_IPV6},
+      {"IPPROTO_TCP", IPPROTO_TCP},
+      {"SO_KEEPALIVE", SO_KEEPALIVE},
+      {"SO_REUSEADDR", SO_REUSEADDR},
+      {"SO_EXCLUSIVEADDRUSE", SO_EXCLUSIVEADDRUSE},
+      {"SO_RCVBUF", SO_RCVBUF},
+      {"SO_SNDBUF", SO_SNDBUF},
+      {"SO_LINGER", SO_LINGER},
+      {"SO_ERROR", SO_ERROR},
+      {"SO_TYPE", SO_TYPE},
+      {"TCP_NODELAY", TCP_NODELAY},
+      {"TCP_MAXSEG", TCP_MAXSEG},
+      {"TCP_MAXRT", TCP_MAXRT},
+      {"TCP_TIMESTAMPS", TCP_TIMESTAMPS},
+      {"TCP_FASTOPEN", TCP_FASTOPEN},
+      {"TCP_KEEPIDLE", TCP_KEEPIDLE},
+      {"TCP_KEEPINTVL", TCP_KEEPINTVL},
+      {"TCP_KEEPCNT", TCP_KEEPCNT},
+  };
+  *count = sizeof(kConstants) / sizeof(kConstants[0]);
+  return kConstants;
+}
+
+Status GetKeepalive(SocketHandle handle, KeepaliveState* out) {
+  SOCKET sock = static_cast<SOCKET>(handle);
+  const OptionSupport& support = Support();
+  KeepaliveState state;
+  Status status = CheckTcp(sock);
+  if (!status.ok()) return status;
+
+  DWORD value = 0;
+  status = GetDword(sock, SOL_SOCKET, SO_KEEPALIVE, &value);
+  if (!status.ok()) return status;
+  state.enable = value != 0;
+
+  // Timers: read where the system can, otherwise what this library last set
+  // (or, if it never did, the system default the socket started with).
+  double remembered_idle = 0, remembered_interval = 0;
+  if (!support.idle || !support.interval) {
+    if (!Recall(handle, &remembered_idle, &remembered_interval)) {
+      const RegistryDefaults& defaults = ReadDefaults();
+      remembered_idle = defaults.status.ok() ? defaults.defaults.idle_ms
+                                             : kDocumentedIdleMs;
+      remembered_interval = defaults.status.ok()
+                                ? defaults.defaults.interval_ms
+                                : kDocumentedIntervalMs;
+    }
+  }
+  if (support.idle) {
+    status = GetDword(sock, IPPROTO_TCP, TCP_KEEPIDLE, &value);
+    if (!status.ok()) return status;
+    state.idle_ms = value * 1000.0;
+  } else {
+    state.idle_ms = remembered_idle;
+    state.remembered |= FieldBit(kIdle);
+  }
+  if (support.interval) {
+    status = GetDword(sock, IPPROTO_TCP, TCP_KEEPINTVL, &value);
+    if (!status.ok()) return status;
+    state.interval_ms = value * 1000.0;
+  } else {
+    state.interval_ms = remembered_interval;
+    state.remembered |= FieldBit(kInterval);
+  }
+  if (support.count) {
+    status = GetDword(sock, IPPROTO_TCP, TCP_KEEPCNT, &value);
+    if (!status.ok()) return status;
+    state.count = value;
+  } else {
+    state.unsupported |= FieldBit(kCount);
+  }
+  state.unsupported |= FieldBit(kUserTimeout);
+  *out = state;
+  return Status{};
+}
+
+Status SetKeepalive(SocketHandle handle, const KeepaliveRequest& request,
+                    KeepaliveState* out) {
+  SOCKET sock = static_cast<SOCKET>(handle);
+  const OptionSupport& support = Support();
+  // The facade checks capabilities first; this keeps the back end honest if
+  // it is called directly.
+  if ((request.fields & FieldBit(kUserTimeout)) ||
+      ((request.fields & FieldBit(kCount)) && !support.count))
+    return Status{kUvENOPROTOOPT, Syscall::kSetsockopt};
+
+  // The snapshot is the TCP check, the values to restore, and the timer that
+  // SIO_KEEPALIVE_VALS needs when only one of the two is being changed.
+  KeepaliveState before;
+  Status status = GetKeepalive(handle, &before);
+  if (!status.ok()) return status;
+
+  const bool timers =
+      (request.fields & (FieldBit(kIdle) | FieldBit(kInterval))) != 0;
+  const double idle_ms =
+      request.fields & FieldBit(kIdle) ? request.idle_ms : before.idle_ms;
+  const double interval_ms = request.fields & FieldBit(kInterval)
+                                 ? request.interval_ms
+                                 : before.interval_ms;
+  unsigned applied = 0;
+
+  // Count first: nothing else has changed if the system refuses it.
+  if (request.fields & FieldBit(kCount)) {
+    status = SetDword(sock, IPPROTO_TCP, TCP_KEEPCNT,
+                      static_cast<DWORD>(request.count));
+    if (!status.ok()) return status;
+    applied |= FieldBit(kCount);
+  }
+
+  if (timers) {
+    // Timers are only taken while turning keepalive on; it is turned off
+    // again right after when that is what was asked for.
+    applied |= FieldBit(kEnable) | FieldBit(kIdle) | FieldBit(kInterval);
+    status = SetKeepaliveVals(sock, true, idle_ms, interval_ms);
+    if (status.ok() && !request.enable)
+      status = SetDword(sock, SOL_SOCKET, SO_KEEPALIVE, FALSE);
+  } else {
+    applied |= FieldBit(kEnable);
+    status = SetDword(sock, SOL_SOCKET, SO_KEEPALIVE,
+                      request.enable ? TRUE : FALSE);
+  }
+  if (!status.ok()) {
+    Restore(sock, before, applied);
+    return status;
+  }
+  if (timers && (!support.idle || !support.interval))
+    Remember(handle, idle_ms, interval_ms);
+
+  // Read back what the system made of it (remembered where it cannot say).
+  KeepaliveState after;
+  status = GetKeepalive(handle, &after);
+  if (!status.ok()) {
+    Restore(sock, before, applied);
+    return status;
+  }
+  *out = after;
+  return Status{};
+}
+
+Status GetSystemDefaults(SystemDefaults* out) {
+  const RegistryDefaults& defaults = ReadDefaults();
+  if (!defaults.status.ok()) return defaults.status;
+  *out = defaults.defaults;
+  return Status{};
+}
+
+Status GetTcpInfo(SocketHandle, TcpInfo*) {
+  // capabilities().tcpInfo is false: the facade never gets here.
+  return Status{kUvENOTSUP, Syscall::kGetsockopt};
+}
+
+Status GetSockOptBytes(SocketHandle sock, int level, int name, void* buffer,
+                       size_t* length) {
+  int len = static_cast<int>(*length);
+  if (getsockopt(static_cast<SOCKET>(sock), level, name,
+                 static_cast<char*>(buffer), &len) != 0)
+    return WsaStatus(Syscall::kGetsockopt);
+  size_t written = len < 0 ? 0 : static_cast<size_t>(len);
+  *length = written < *length ? written : *length;
+  return Status{};
+}
+
+Status SetSockOptBytes(SocketHandle sock, int level, int name,
+                       const void* buffer, size_t length) {
+  if (setsockopt(static_cast<SOCKET>(sock), level, name,
+                 static_cast<const char*>(buffer),
+                 static_cast<int>(length)) != 0)
+    return WsaStatus(Syscall::kSetsockopt);
+  return Status{};
+}
+
+}  // namespace tcpka
+
+#endif  // _WIN32

@@ -1,0 +1,62 @@
+// Internal to the Windows back end: what keepalive_win.cc and
+// socket_lookup_win.cc share, and what addon.cc binds under _WIN32.
+#ifndef TCP_KEEPALIVE_KEEPALIVE_WIN_H_
+#define TCP_KEEPALIVE_KEEPALIVE_WIN_H_
+#ifdef _WIN32
+
+#include <cstdint>
+#include <string>
+
+#include "keepalive.h"
+
+struct uv_loop_s;
+
+namespace tcpka {
+
+// Calls only the Windows code makes. Their numbers continue the core Syscall
+// list, so that a Status can carry them and the binding's `syscalls` names
+// them (addon.cc appends kWinSyscallNames under _WIN32).
+enum class WinSyscall : int {
+  kUvWalk = static_cast<int>(Syscall::kCount),
+  kHandleScan,
+  kEnd
+};
+
+inline Status WinStatus(int error, WinSyscall syscall) {
+  return Status{error, static_cast<Syscall>(syscall)};
+}
+
+// A Win32 or Winsock error code (GetLastError(), WSAGetLastError(), a
+// registry call's result) as libuv names it: the negative UV_E* value, so
+// that util.getSystemErrorName() gives the code Node itself would give.
+int UvErrorFromWin(unsigned long error);
+
+// One end of a TCP connection as Node reports it (socket.localAddress,
+// socket.remotePort, server.address(), ...). `family` is 4 or 6, or 0 for
+// "no peer": a listening socket, which must then have no peer.
+struct Endpoint {
+  int family = 0;
+  std::string address;
+  uint16_t port = 0;
+};
+
+enum class LookupMethod : int {
+  kAuto = 0,       // uv_walk where the host exports libuv, else kHandleScan
+  kUvWalk = 1,     // the handles of the caller's event loop only
+  kHandleScan = 2  // every handle value of the process (slow; for comparison)
+};
+
+// Finds the SOCKET of the TCP handle whose addresses are `local` and
+// `remote`. Node gives no SOCKET on Windows (`_handle.fd` is -1), so the
+// caller's libuv loop is walked with libuv's public, exported API
+// (uv_walk, uv_handle_get_type, uv_fileno) and each TCP handle's socket is
+// compared by getsockname/getpeername. Fails with UV_ENOTCONN for a
+// connection (reset connections have no peer any more) and UV_EBADF for a
+// listening socket when nothing matches.
+Status FindSocket(uv_loop_s* loop, const Endpoint& local, const Endpoint& remote,
+                  LookupMethod method, SocketHandle* out);
+
+}  // namespace tcpka
+
+#endif  // _WIN32
+#endif  // TCP_KEEPALIVE_KEEPALIVE_WIN_H_

@@ -1,0 +1,8 @@
+// The Windows suite, run in one node.exe process by tools/windows/test.ts
+// (node:test; the files register their tests when loaded). fault.win.ts
+// runs on its own, under the seccomp launcher.
+import './keepalive.win';
+import './errors.win';
+import './servers.win';
+import './rollback.win';
+import './defaults.win';

@@ -1,0 +1,63 @@
+// npm run prebuild: the prebuilt addons the published package carries, in
+// the layout node-gyp-build loads without a compiler:
+//   prebuilds/<platform>-<arch>/tcp-keepalive.node   (N-API 8: every Node >= 20)
+//
+//   node build/tools/prebuild/prebuild.js [--host-only]
+//
+// The host's prebuild is made by prebuildify (--napi --strip), with cmake-js
+// standing in for node-gyp (cmake-js-shim.ts), from a copy of the sources so
+// that the working build/ is left alone. On linux-x64 the win32-x64 prebuild
+// is cross-compiled too (tools/windows/build.ts), unless --host-only.
+// CI (.github/workflows/prebuild.yml) runs this on each OS and architecture.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildWindows, WINDOWS_PREBUILD } from '../windows/build';
+
+const REPO = path.resolve(__dirname, '../../..');
+const STAGING = path.join(REPO, 'build', 'prebuild', 'src');
+
+function stage(): void {
+  fs.rmSync(STAGING, { recursive: true, force: true });
+  fs.mkdirSync(STAGING, { recursive: true });
+  for (const entry of ['CMakeLists.txt', 'package.json', 'native']) {
+    fs.cpSync(path.join(REPO, entry), path.join(STAGING, entry), { recursive: true });
+  }
+}
+
+function prebuildHost(): Promise<string> {
+  stage();
+  const shim = path.join(__dirname, 'cmake-js-shim.js');
+  // prebuildify spawns its node-gyp without a shell on POSIX, through cmd on Windows.
+  if (process.platform !== 'win32') fs.chmodSync(shim, 0o755);
+  const nodeGyp = process.platform === 'win32' ? `"${process.execPath}" "${shim}"` : shim;
+  const prebuildify = require(require.resolve('prebuildify', { paths: [REPO] })) as (
+    opts: Record<string, unknown>,
+    cb: (error?: Error | null) => void,
+  ) => void;
+  return new Promise((resolve, reject) => {
+    prebuildify(
+      { cwd: STAGING, out: REPO, napi: true, strip: true, nodeGyp, arch: process.env.PREBUILD_ARCH ?? os.arch() },
+      (error) => {
+        if (error) return reject(error);
+        const dir = path.join(REPO, 'prebuilds', `${process.env.PREBUILD_PLATFORM ?? os.platform()}-${process.env.PREBUILD_ARCH ?? os.arch()}`);
+        resolve(dir);
+      },
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  const hostDir = await prebuildHost();
+  const made = fs.readdirSync(hostDir).map((file) => path.join(hostDir, file));
+  if (!process.argv.includes('--host-only') && process.platform === 'linux' && os.arch() === 'x64') {
+    buildWindows({ prebuild: true });
+    made.push(WINDOWS_PREBUILD);
+  }
+  for (const file of made) console.log(`prebuild: ${path.relative(REPO, file)} (${fs.statSync(file).size} bytes)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
