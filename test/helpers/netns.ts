@@ -131,7 +131,9 @@ function installHandlers(): void {
 }
 
 function listNamespaces(): string[] {
-  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  // stderr ignored: while another process deletes a namespace, `ip netns list` prints
+  // "Peer netns reference is invalid." for it (exit status 0, the list is still right).
+  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   // Lines look like "name" or "name (id: 3)".
   return out
     .split('\n')
@@ -390,6 +392,13 @@ function describeExit(info: ExitInfo): string {
 
 export type Side = 'a' | 'b';
 
+/**
+ * How a silenced host ignores the other: `'drop'` drops everything (a host that is gone, a
+ * pulled cable); `'unreachable'` answers each TCP segment with an ICMP host-unreachable and
+ * drops everything else it would send (what a router says for a host that is gone).
+ */
+export type SilenceMode = 'drop' | 'unreachable';
+
 export interface TestHost {
   readonly side: Side;
   /** Network namespace name (for `ip netns exec` / `ip -n`). */
@@ -427,8 +436,10 @@ export interface TestHosts {
    * IPv4 and IPv6): to the other host it vanishes while its sockets live on. ARP is still
    * answered. Idempotent. (Measured with idle 1 s, interval 1 s, count 3: the peer's keepalive
    * fails with ETIMEDOUT ~3.9 s after silence(b), the same as after linkDown(b).)
+   * With mode `'unreachable'` the host answers TCP with ICMP host-unreachable instead (see
+   * SilenceMode). Already silenced: nothing changes, whatever the mode, until unsilence().
    */
-  silence(ns: HostRef): Promise<void>;
+  silence(ns: HostRef, mode?: SilenceMode): Promise<void>;
   /** Remove the drop rules set by `silence`. Idempotent. */
   unsilence(ns: HostRef): Promise<void>;
   /**
@@ -445,6 +456,11 @@ export interface TestHosts {
    * learns of it from its next segment (measured: ECONNRESET at the next keepalive probe).
    */
   killSockets(ns: HostRef, filter?: readonly string[]): Promise<void>;
+  /**
+   * Run any long-lived command inside the namespace (e.g. tcpdump), stdin ignored, stdout and
+   * stderr piped. destroy() and the process exit handlers kill it like the Node children.
+   */
+  spawnProcess(ns: HostRef, cmd: string, args?: readonly string[]): ChildProcess;
   /** Run `node scriptPath ...args` inside the namespace; stdout lines are JSON messages. */
   spawnNode(
     ns: HostRef,
@@ -493,6 +509,7 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
   const silenced = new Set<Side>();
   const linksDown = new Set<Side>();
   const children = new Set<NodeChild>();
+  const processes = new Set<ChildProcess>();
   let destroyPromise: Promise<void> | undefined;
 
   const ensureLive = (): void => {
@@ -570,19 +587,32 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
       const { stdout } = await run('ip', ['netns', 'exec', resolve(ns).name, 'cat', sysctlPath(key)]);
       return stdout.trim();
     },
-    async silence(ns) {
+    async silence(ns, mode = 'drop') {
       ensureLive();
       const host = resolve(ns);
       if (silenced.has(host.side)) return;
       // Priority -300: before conntrack, so the dropped packets leave no state behind.
       // The iface name is ours (validated shape), not user input.
-      const script = [
-        `table inet ${SILENCE_TABLE} {`,
-        `  chain in { type filter hook prerouting priority -300; policy accept; iifname "${host.iface}" drop; }`,
-        `  chain out { type filter hook output priority -300; policy accept; oifname "${host.iface}" drop; }`,
-        `}`,
-      ].join('\n');
-      await run('ip', ['netns', 'exec', host.name, 'nft', '-f', '-'], `${script}\n`);
+      const script =
+        mode === 'drop'
+          ? [
+              `table inet ${SILENCE_TABLE} {`,
+              `  chain in { type filter hook prerouting priority -300; policy accept; iifname "${host.iface}" drop; }`,
+              `  chain out { type filter hook output priority -300; policy accept; oifname "${host.iface}" drop; }`,
+              `}`,
+            ]
+          : [
+              // `reject` is only allowed from the input hook on; the ICMP it sends passes the
+              // output hook, so that chain lets ICMP through and drops everything else.
+              `table inet ${SILENCE_TABLE} {`,
+              `  chain in { type filter hook input priority -300; policy accept;`,
+              `    iifname "${host.iface}" meta l4proto tcp reject with icmpx type host-unreachable;`,
+              `    iifname "${host.iface}" drop; }`,
+              `  chain out { type filter hook output priority -300; policy accept;`,
+              `    oifname "${host.iface}" meta l4proto != { icmp, ipv6-icmp } drop; }`,
+              `}`,
+            ];
+      await run('ip', ['netns', 'exec', host.name, 'nft', '-f', '-'], `${script.join('\n')}\n`);
       silenced.add(host.side);
     },
     async unsilence(ns) {
@@ -608,6 +638,19 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
       ensureLive();
       await run('ip', ['netns', 'exec', resolve(ns).name, 'ss', '-K', '-t', ...filter]);
     },
+    spawnProcess(ns, cmd, args = []) {
+      ensureLive();
+      const child = spawn('ip', ['netns', 'exec', resolve(ns).name, cmd, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      liveChildren.add(child);
+      processes.add(child);
+      child.on('close', () => {
+        liveChildren.delete(child);
+        processes.delete(child);
+      });
+      return child;
+    },
     spawnNode(ns, scriptPath, args = [], env = {}) {
       ensureLive();
       const child = startNodeChild(resolve(ns).name, scriptPath, args, env);
@@ -629,8 +672,13 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
         }
         const running = [...children];
         for (const child of running) child.kill('SIGKILL');
+        const others = [...processes].filter((p) => p.exitCode === null && p.signalCode === null);
+        for (const child of others) child.kill('SIGKILL');
         await Promise.race([
-          Promise.all(running.map((c) => c.exited)),
+          Promise.all([
+            ...running.map((c) => c.exited),
+            ...others.map((p) => new Promise((r) => p.once('close', r))),
+          ]),
           new Promise((r) => setTimeout(r, 5000).unref()),
         ]);
         await deleteNamespaces();
