@@ -53,18 +53,17 @@ export interface Binding {
 
   getKeepalive(fd: number): number;
   /**
-   * Changes the fields whose bit is set in `fields` (times in ms, already
-   * rounded up to the unit); all or nothing.
+   * Changes the fields whose bit is set in `fields`, all or nothing, then
+   * reads the state back into `results`. The values are taken from
+   * `results` too, in the state's slots: [enable (0|1), idle ms, interval ms,
+   * count, userTimeout ms], already validated and rounded up to the unit.
    */
-  setKeepalive(
-    fd: number,
-    fields: number,
-    enable: number,
-    idleMs: number,
-    intervalMs: number,
-    count: number,
-    userTimeoutMs: number,
-  ): number;
+  setKeepalive(fd: number, fields: number): number;
+  /**
+   * Writes the same request without snapshot, rollback or read-back: for a
+   * socket that is destroyed if this fails.
+   */
+  configureKeepalive(fd: number, fields: number): number;
   getTcpInfo(fd: number): number;
   /** The source of the numbers on success, a negative errno on failure. */
   systemDefaults(): string | number;

@@ -54,28 +54,30 @@ function stateFromResults(): KeepaliveState {
   return state;
 }
 
-function callNative(fd: number, request: KeepaliveRequest): number {
-  return binding.setKeepalive(
-    fd,
-    request.fields,
-    request.enable ? 1 : 0,
-    request.idle,
-    request.interval,
-    request.count,
-    request.userTimeout,
-  );
+/** Puts the request's values in the slots the binding reads them from. */
+function loadRequest(request: KeepaliveRequest): number {
+  results[0] = request.enable ? 1 : 0;
+  results[1] = request.idle;
+  results[2] = request.interval;
+  results[3] = request.count;
+  results[4] = request.userTimeout;
+  return request.fields;
 }
 
 function apply(fd: number, request: KeepaliveRequest, caller: Function): KeepaliveState {
-  throwIfFailed(callNative(fd, request), caller);
+  throwIfFailed(binding.setKeepalive(fd, loadRequest(request)), caller);
   return stateFromResults();
 }
 
-/** Applies a request to a socket that has just got its descriptor. */
+/**
+ * Applies a request to a socket that has just got its descriptor. Nobody is
+ * on the stack to catch a throw, so a failure destroys the socket with the
+ * error: it must not carry on with options other than those asked for. As
+ * the socket is gone then, the write-only call does (no snapshot, rollback
+ * or read-back to pay for on every connection).
+ */
 function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
-  const rc = callNative(descriptorOf(socket, applyOrDestroy), request);
-  // Nobody is on the stack to catch a throw: the error goes to the socket,
-  // which must not carry on with options other than those asked for.
+  const rc = binding.configureKeepalive(descriptorOf(socket, applyOrDestroy), loadRequest(request));
   if (rc < 0) socket.destroy(nativeError(rc));
 }
 
@@ -213,21 +215,69 @@ export function systemDefaults(): SystemDefaults {
   return { idle: results[0], interval: results[1], count: results[2], source };
 }
 
-const TCP_INFO_FIELDS = binding.tcpInfoFields as readonly (keyof TcpInfo)[];
 const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
+// The order of the binding's TCP_INFO slots, which tcpInfoFromResults()
+// reads by position: checked against the binding when it loads.
+const TCP_INFO_FIELDS: readonly (keyof TcpInfo)[] = [
+  'state', 'caState', 'probes', 'backoff', 'retransmits', 'totalRetrans', 'rto', 'ato', 'sndMss', 'rcvMss',
+  'unacked', 'lost', 'retrans', 'lastDataSent', 'lastAckSent', 'lastDataRecv', 'lastAckRecv', 'pmtu', 'rtt',
+  'rttvar', 'minRtt', 'sndCwnd', 'sndSsthresh', 'sndWnd', 'rcvWnd', 'bytesSent', 'bytesAcked', 'bytesReceived',
+  'bytesRetrans', 'segsOut', 'segsIn', 'notsentBytes',
+];
+if (binding.tcpInfoFields.join() !== TCP_INFO_FIELDS.join()) {
+  throw new Error(`tcp-keepalive: the native TCP_INFO fields (${binding.tcpInfoFields.join()}) do not match lib/keepalive.ts`);
+}
+
+/** NaN (not reported by this platform) becomes null. */
+function reported(value: number): number | null {
+  return value === value ? value : null;
+}
+
+// One object literal with a fixed shape: cheaper than building it key by key.
+function tcpInfoFromResults(): TcpInfo {
+  const r = results;
+  return {
+    state: TCP_STATES[r[0]] ?? 'UNKNOWN',
+    caState: reported(r[1]),
+    probes: reported(r[2]),
+    backoff: reported(r[3]),
+    retransmits: reported(r[4]),
+    totalRetrans: reported(r[5]),
+    rto: reported(r[6]),
+    ato: reported(r[7]),
+    sndMss: reported(r[8]),
+    rcvMss: reported(r[9]),
+    unacked: reported(r[10]),
+    lost: reported(r[11]),
+    retrans: reported(r[12]),
+    lastDataSent: reported(r[13]),
+    lastAckSent: reported(r[14]),
+    lastDataRecv: reported(r[15]),
+    lastAckRecv: reported(r[16]),
+    pmtu: reported(r[17]),
+    rtt: reported(r[18]),
+    rttvar: reported(r[19]),
+    minRtt: reported(r[20]),
+    sndCwnd: reported(r[21]),
+    sndSsthresh: reported(r[22]),
+    sndWnd: reported(r[23]),
+    rcvWnd: reported(r[24]),
+    bytesSent: reported(r[25]),
+    bytesAcked: reported(r[26]),
+    bytesReceived: reported(r[27]),
+    bytesRetrans: reported(r[28]),
+    segsOut: reported(r[29]),
+    segsIn: reported(r[30]),
+    notsentBytes: reported(r[31]),
+  };
+}
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
 export function getTcpInfo(target: KeepaliveTarget): TcpInfo {
   if (!binding.capabilities.tcpInfo) throw featureUnavailable('getTcpInfo()', getTcpInfo);
   const fd = connectedDescriptor(target, getTcpInfo);
   throwIfFailed(binding.getTcpInfo(fd), getTcpInfo);
-  const info: Record<string, number | string | null> = {};
-  for (let i = 0; i < TCP_INFO_FIELDS.length; i++) {
-    const value = results[i];
-    info[TCP_INFO_FIELDS[i]] = Number.isNaN(value) ? null : value;
-  }
-  info.state = TCP_STATES[results[0]] ?? 'UNKNOWN';
-  return info as unknown as TcpInfo;
+  return tcpInfoFromResults();
 }
 
 function validateType(type: unknown, caller: Function): SockOptType {

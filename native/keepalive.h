@@ -193,6 +193,12 @@ Status GetKeepalive(SocketHandle sock, KeepaliveState* out);
 // returned Status describes the first failure.
 Status SetKeepalive(SocketHandle sock, const KeepaliveRequest& request,
                     KeepaliveState* out);
+// Write only, for a socket that is destroyed if this fails (the library's
+// own per-connection and on-connect paths): no snapshot, no rollback, no
+// read-back, so no more calls than the options themselves. The first call
+// is still a TCP-level one, so a socket that is not TCP fails before
+// SO_KEEPALIVE is touched.
+Status ConfigureKeepalive(SocketHandle sock, const KeepaliveRequest& request);
 Status GetSystemDefaults(SystemDefaults* out);
 Status GetTcpInfo(SocketHandle sock, TcpInfo* out);
 

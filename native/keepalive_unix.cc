@@ -146,6 +146,15 @@ Status SetKeepalive(SocketHandle sock, const KeepaliveRequest& request,
   return Status{};
 }
 
+Status ConfigureKeepalive(SocketHandle sock, const KeepaliveRequest& request) {
+  for (Field field : kWriteOrder) {
+    if (!(request.fields & FieldBit(field))) continue;
+    Status status = WriteField(sock, field, request);
+    if (!status.ok()) return status;
+  }
+  return Status{};
+}
+
 Status GetSockOptBytes(SocketHandle sock, int level, int name, void* buffer,
                        size_t* length) {
   socklen_t len = static_cast<socklen_t>(*length);

@@ -509,6 +509,14 @@ Status SetKeepalive(SocketHandle handle, const KeepaliveRequest& request,
   return Status{};
 }
 
+Status ConfigureKeepalive(SocketHandle handle,
+                          const KeepaliveRequest& request) {
+  // SIO_KEEPALIVE_VALS sets enable, idle and interval together, so the full
+  // path is needed to know the values not being changed.
+  KeepaliveState unused;
+  return SetKeepalive(handle, request, &unused);
+}
+
 Status GetSystemDefaults(SystemDefaults* out) {
   const RegistryDefaults& defaults = ReadDefaults();
   if (!defaults.status.ok()) return defaults.status;
