@@ -14,6 +14,19 @@ afterEach(closeAll);
 
 const PRESET = { keepalive: 1, idle: 111, interval: 22, count: 7, userTimeout: 1_234 };
 
+/**
+ * A bound UDP socket's descriptor: `_handle` up to Node 24; Node 26 keeps the
+ * handle in the socket's internal state instead.
+ */
+function udpDescriptor(udp: dgram.Socket): number {
+  const legacy = (udp as unknown as { _handle?: { fd: number } })._handle;
+  if (legacy) return legacy.fd;
+  const state = Object.getOwnPropertySymbols(udp).find((symbol) => symbol.description === 'state symbol');
+  const handle = state && (udp as unknown as Record<symbol, { handle?: { fd: number } }>)[state]?.handle;
+  if (!handle) throw new Error('cannot find the UDP socket descriptor on this Node version');
+  return handle.fd;
+}
+
 function expectCode(fn: () => unknown, code: string, type: ErrorConstructor = Error): Error {
   let thrown: unknown;
   try {
@@ -143,7 +156,7 @@ describe('invalid targets', () => {
     udp.bind(0, '127.0.0.1');
     await once(udp, 'listening');
     try {
-      const fd = (udp as unknown as { _handle: { fd: number } })._handle.fd;
+      const fd = udpDescriptor(udp);
       let error: (Error & { code?: string; syscall?: string }) | undefined;
       try {
         setKeepalive(fd, { idle: 5_000 });
