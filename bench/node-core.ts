@@ -20,8 +20,9 @@ import path from 'node:path';
 import { closeLoopback, COUNT, IDLE_MS, INTERVAL_MS, ka, openLoopback, ROOT, type Loopback } from './common';
 import { FLOOR_CASES, type CaseInfo, type Expectation } from './cases';
 import { buildFloor, runFloor, THREADED_PREFIX } from './floor';
-import { pairedRatio, summarize, type Ratio, type Summary } from './stats';
+import { pairedRatio, summarize, type Ratio } from './stats';
 import { resolveFloors, straceAvailable, traceCases, type TracedCase } from './trace';
+import type { MicroRow } from './report';
 
 interface CoreCase extends CaseInfo {
   run(n: number): number;
@@ -144,20 +145,8 @@ async function traceMain(iterations: number): Promise<void> {
   closeLoopback(loopback);
 }
 
-interface Row {
-  id: string;
-  work: string;
-  iterations: number;
-  ns: Summary;
-  samples: number[];
-  syscalls?: string[];
-  vsFloorCalls?: TracedCase['vsFloor'];
-  floor?: string;
-  xFloor?: Ratio;
-  xFloorThread?: Ratio;
-  lib?: string;
-  xLib?: Ratio;
-}
+/** A row of the harness's per-call table, without its group. */
+type Row = Omit<MicroRow, 'group'>;
 
 function option(argv: string[], flag: string): string | undefined {
   const i = argv.indexOf(flag);

@@ -200,6 +200,12 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
+  // The bytes a typed array views (not its whole ArrayBuffer).
+  static uint8_t* BytesOf(const Napi::TypedArray& array) {
+    return static_cast<uint8_t*>(array.ArrayBuffer().Data()) +
+           array.ByteOffset();
+  }
+
   static SocketHandle Handle(const Napi::Value& value) {
     return static_cast<SocketHandle>(value.As<Napi::Number>().Int64Value());
   }
@@ -316,8 +322,7 @@ class Addon : public Napi::Addon<Addon> {
         !info[3].IsTypedArray())
       return ThrowArgs(info);
     Napi::TypedArray array = info[3].As<Napi::TypedArray>();
-    uint8_t* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) +
-                    array.ByteOffset();
+    uint8_t* data = BytesOf(array);
     size_t length = array.ByteLength();
     Status status = GetSockOptBytes(Handle(info[0]),
                                     info[1].As<Napi::Number>().Int32Value(),
@@ -333,9 +338,7 @@ class Addon : public Napi::Addon<Addon> {
         !info[3].IsTypedArray())
       return ThrowArgs(info);
     Napi::TypedArray array = info[3].As<Napi::TypedArray>();
-    const uint8_t* data =
-        static_cast<const uint8_t*>(array.ArrayBuffer().Data()) +
-        array.ByteOffset();
+    const uint8_t* data = BytesOf(array);
     Status status = SetSockOptBytes(Handle(info[0]),
                                     info[1].As<Napi::Number>().Int32Value(),
                                     info[2].As<Napi::Number>().Int32Value(),
@@ -393,8 +396,7 @@ class Addon : public Napi::Addon<Addon> {
         !info[1].IsTypedArray())
       return ThrowArgs(info);
     Napi::TypedArray array = info[1].As<Napi::TypedArray>();
-    uint8_t* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) +
-                    array.ByteOffset();
+    uint8_t* data = BytesOf(array);
     size_t count = 0;
     Status status =
         tcpka::CaptureRead(Handle(info[0]), data, array.ByteLength(), &count);
