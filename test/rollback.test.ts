@@ -5,18 +5,22 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capabilities, constants } from '../lib/index';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const ENOBUFS = 105; // a failure the kernel could give; nothing the library special-cases
 let launcher = '';
 
+let launcherDir = '';
+
 beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-seccomp-'));
-  launcher = path.join(dir, 'fail-setsockopt');
+  launcherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-seccomp-'));
+  launcher = path.join(launcherDir, 'fail-setsockopt');
   execFileSync('cc', ['-O1', '-Wall', '-o', launcher, path.join(FIXTURES, 'fail-setsockopt.c')]);
 });
+
+afterAll(() => fs.rmSync(launcherDir, { recursive: true, force: true }));
 
 interface Report {
   before?: Record<string, number>;

@@ -13,7 +13,7 @@ export const isRoot = process.getuid?.() === 0;
 /** Spawn options that drop to `nobody` (only root can): no CAP_NET_RAW, no ptrace rights. */
 export const AS_NOBODY: SpawnOptions = isRoot ? { uid: 65534, gid: 65534 } : {};
 
-let nobodyCopy: { node: string; cli: string } | undefined;
+let nobodyCopy: { dir: string; node: string; cli: string } | undefined;
 
 /**
  * `nobody` cannot read a checkout inside a private directory (a mktemp clone,
@@ -23,6 +23,8 @@ let nobodyCopy: { node: string; cli: string } | undefined;
 export function runnableByNobody(): { node: string; cli: string } {
   if (nobodyCopy) return nobodyCopy;
   const dir = mkdtempSync(join(tmpdir(), 'tka-cli-'));
+  // Removed by killAll() after each test; 'exit' covers a run cut short
+  // (vitest may end a worker without it, hence not 'exit' alone).
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
@@ -36,7 +38,7 @@ export function runnableByNobody(): { node: string; cli: string } {
   }
   chmodSync(node, 0o755);
   for (const path of [dir, join(dir, 'build'), join(dir, 'node_modules')]) chmodSync(path, 0o755);
-  nobodyCopy = { node, cli: join(dir, 'dist', 'cli', 'main.js') };
+  nobodyCopy = { dir, node, cli: join(dir, 'dist', 'cli', 'main.js') };
   return nobodyCopy;
 }
 
@@ -191,10 +193,15 @@ export function runCli(args: readonly string[], options: SpawnOptions & { env?: 
   return cli.done.finally(() => clearTimeout(timer));
 }
 
+/** Ends every command still running, and removes nobody's copy of the command. */
 export async function killAll(): Promise<void> {
   const all = [...running];
   for (const cli of all) cli.kill('SIGKILL');
   await Promise.all(all.map((cli) => cli.done));
+  if (nobodyCopy) {
+    rmSync(nobodyCopy.dir, { recursive: true, force: true });
+    nobodyCopy = undefined;
+  }
 }
 
 /** A port on 127.0.0.1 that nothing listens on (just released). */

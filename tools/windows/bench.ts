@@ -24,6 +24,7 @@ async function main(): Promise<number> {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tka-bench-')), 'report.json');
     const result = await runWine(prefix, exe, [path.join(js, 'test', 'windows', 'lookup-bench.js'), out]);
     const report = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : `${result.stdout}${result.stderr}`;
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
     console.log(`node.exe ${version} under Wine:\n${report}`);
     if (result.status !== 0) return 1;
   }

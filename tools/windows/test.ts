@@ -86,6 +86,7 @@ async function startOracle(): Promise<{ port: number; child: ChildProcess }> {
   });
   for (let i = 0; i < 100 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
   const port = Number(fs.readFileSync(portFile, 'utf8'));
+  fs.rmSync(path.dirname(portFile), { recursive: true, force: true });
   if (!port) throw new Error('the kernel oracle did not start');
   return { port, child };
 }
