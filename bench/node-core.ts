@@ -18,16 +18,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { closeLoopback, COUNT, IDLE_MS, INTERVAL_MS, ka, openLoopback, ROOT, type Loopback } from './common';
-import { FLOOR_CASES, type CaseInfo, type Expectation } from './cases';
+import { FLOOR_CASES, jsCases, verifyCase, type Expectation, type JsCase } from './cases';
 import { buildFloor, runFloor, THREADED_PREFIX } from './floor';
 import { pairedRatio, summarize, type Ratio } from './stats';
 import { resolveFloors, straceAvailable, traceCases, type TracedCase } from './trace';
 import type { MicroRow } from './report';
 
-interface CoreCase extends CaseInfo {
-  run(n: number): number;
-  expect: Expectation;
-}
 
 type CoreSetKeepAlive = {
   (enable: boolean, initialDelay: number, interval: number, count: number): unknown;
@@ -42,8 +38,7 @@ function coreOf(loopback: Loopback): CoreSetKeepAlive {
 
 const FULL: Expectation = { target: 'client', idle: IDLE_MS[1], interval: INTERVAL_MS, count: COUNT };
 
-export function coreCases(loopback: Loopback): CoreCase[] {
-  const { client } = loopback;
+export function coreCases(loopback: Loopback): JsCase[] {
   const setKeepAlive = coreOf(loopback);
   return [
     {
@@ -70,40 +65,9 @@ export function coreCases(loopback: Loopback): CoreCase[] {
         return 0;
       },
     },
-    {
-      id: 'lib.setKeepalive',
-      group: 'lib',
-      work: 'setKeepalive(socket, { idle, interval, count }), returns the read-back state',
-      floor: 'floor.setKeepalive',
-      expect: FULL,
-      run(n) {
-        let sink = 0;
-        for (let i = 0; i < n; i++) sink += ka.setKeepalive(client, { idle: IDLE_MS[i & 1], interval: INTERVAL_MS, count: COUNT })!.idle!;
-        return sink;
-      },
-    },
-    {
-      id: 'core.setKeepAlive(2 args)',
-      group: 'node core',
-      work: 'socket.setKeepAlive(true, idle): interval 1 s and count 10, fixed',
-      floor: 'floor.set4',
-      lib: 'lib.setKeepalive',
-      expect: { target: 'client', idle: IDLE_MS[1], interval: 1_000, count: 10 },
-      run(n) {
-        for (let i = 0; i < n; i++) client.setKeepAlive(true, IDLE_MS[i & 1]);
-        return 0;
-      },
-    },
+    // The library's and core's 2-argument cases, as the main bench defines them.
+    ...jsCases(loopback, null).filter((c) => c.id === 'lib.setKeepalive' || c.id === 'core.setKeepAlive'),
   ];
-}
-
-/** Throws unless the case left exactly its configuration (read with getsockopt). */
-function verify(c: CoreCase, loopback: Loopback): void {
-  const state = ka.getKeepalive(loopback.client);
-  const { idle, interval, count } = c.expect;
-  if (!state.enable || state.idle !== idle || state.interval !== interval || state.count !== count) {
-    throw new Error(`${c.id} left ${JSON.stringify(state)}, expected idle ${idle}, interval ${interval}, count ${count}`);
-  }
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -191,7 +155,7 @@ async function main(): Promise<void> {
   const floorIterations = new Map(floorRuns.map((id) => [id, even((repMs * 1e6) / probe.get(id)!)]));
   const jsIterations = cases.map((c) => {
     const n = calibrate(c.run, repMs);
-    verify(c, loopback);
+    verifyCase(c, loopback);
     return n;
   });
   log(`${cases.length} JavaScript and ${floorRuns.length} floor cases, ${rounds} rounds of ~${repMs} ms each...`);
@@ -203,7 +167,7 @@ async function main(): Promise<void> {
       const index = (k + round) % cases.length;
       const c = cases[index];
       samples.get(c.id)!.push(timeNs(c.run, jsIterations[index]) / jsIterations[index]);
-      verify(c, loopback);
+      verifyCase(c, loopback);
     }
   }
   closeLoopback(loopback);
