@@ -4,6 +4,7 @@
 // (the stack with TCP_KEEPALIVE_DEBUG=1).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { escapeText } from './escape';
 import { CliError, ExitCode } from './exit';
 import { MAIN_HELP } from './help';
 
@@ -27,7 +28,7 @@ async function run(argv: readonly string[]): Promise<number> {
       return command === undefined ? ExitCode.USAGE : ExitCode.OK;
     case '-V':
     case '--version':
-      process.stdout.write(`${version()}\n`);
+      process.stdout.write(`${escapeText(version())}\n`);
       return ExitCode.OK;
     // Loaded on demand: `defaults` should not pay for the live view.
     case 'defaults':
@@ -53,8 +54,11 @@ function report(error: unknown, json: boolean): number {
     const code = known ? error.code : ((error as NodeJS.ErrnoException)?.code ?? 'INTERNAL');
     process.stdout.write(`${JSON.stringify({ event: 'error', time: new Date().toISOString(), code, message, exitCode })}\n`);
   }
-  process.stderr.write(`tcp-keepalive: ${message}\n`);
-  if (!known && process.env.TCP_KEEPALIVE_DEBUG === '1') process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  // The message may quote a command line, a host name, a path: escaped.
+  process.stderr.write(`tcp-keepalive: ${escapeText(message)}\n`);
+  if (!known && process.env.TCP_KEEPALIVE_DEBUG === '1') {
+    process.stderr.write(`${((error as Error)?.stack ?? '').split('\n').map(escapeText).join('\n')}\n`);
+  }
   return exitCode;
 }
 

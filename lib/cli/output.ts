@@ -1,6 +1,9 @@
 // Where the command writes: on a terminal, event lines with a status line
 // kept up to date in place below them; piped, one line per event; with
-// --json, one JSON object per line for scripts.
+// --json, one JSON object per line for scripts. Every text line passes
+// through escapeText here, the one door to the terminal: text from outside
+// (a command line, an address, a peer's message) cannot drive it.
+import { escapeText } from './escape';
 import { formatOffset } from './format';
 
 export type OutputMode = 'tty' | 'lines' | 'json';
@@ -28,7 +31,7 @@ export class Reporter {
   /** Plain text (headers, tables); nothing in JSON mode. */
   line(text = ''): void {
     if (this.mode === 'json') return;
-    this.write(`${text}\n`);
+    this.write(`${escapeText(text)}\n`);
   }
 
   /**
@@ -46,19 +49,20 @@ export class Reporter {
       this.write(`${JSON.stringify(record)}\n`);
       return;
     }
-    if (text !== null) this.write(`${formatOffset(at - this.startedAt)}  ${text}\n`);
+    if (text !== null) this.write(`${formatOffset(at - this.startedAt)}  ${escapeText(text)}\n`);
   }
 
   /** A timestamped line for people only: nothing in JSON mode. */
   note(text: string, at: number = Date.now()): void {
     if (this.mode === 'json') return;
-    this.write(`${formatOffset(at - this.startedAt)}  ${text}\n`);
+    this.write(`${formatOffset(at - this.startedAt)}  ${escapeText(text)}\n`);
   }
 
   /** The line kept at the bottom of a terminal; ignored elsewhere. */
   status(text: string): void {
     if (this.mode !== 'tty') return;
     const width = Math.max(20, (this.stream.columns || 120) - 1);
+    text = escapeText(text);
     this.statusText = text.length > width ? `${text.slice(0, width - 3)}...` : text;
     this.stream.write(`${CLEAR_LINE}${this.statusText}`);
     this.statusShown = true;

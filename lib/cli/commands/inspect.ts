@@ -16,6 +16,7 @@ import {
 } from '../../index';
 import { binding, nativeError } from '../../native';
 import { parseArgs, parseInteger } from '../args';
+import { escapeBytes } from '../escape';
 import { CliError, ExitCode, usageError } from '../exit';
 import { formatCountdown, formatEndpoint, formatSetting } from '../format';
 import { INSPECT_HELP } from '../help';
@@ -44,6 +45,28 @@ function readText(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+function readBytes(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The process's command line: exact for --json, and for text with every byte
+ * that could drive a terminal shown as an escape (it is the process's own,
+ * arbitrary bytes). Arguments are joined with spaces.
+ */
+function describeCommand(commandLine: Buffer, comm: Buffer | null): { exact: string; shown: string } {
+  const args = commandLine.toString('latin1').split('\0').filter(Boolean).map((arg) => Buffer.from(arg, 'latin1'));
+  if (args.length === 0) {
+    const name = comm ? comm.subarray(0, comm.at(-1) === 0x0a ? -1 : undefined) : Buffer.from('?');
+    return { exact: name.toString('utf8'), shown: escapeBytes(name) };
+  }
+  return { exact: args.map((arg) => arg.toString('utf8')).join(' '), shown: args.map(escapeBytes).join(' ') };
 }
 
 function permissionHint(): string {
@@ -172,10 +195,10 @@ export function runInspect(argv: readonly string[]): number {
     throw new CliError(`inspect is available on Linux only (pidfd_getfd); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
   }
   const reporter = new Reporter(args.options.has('json'));
-  const commandLine = readText(`/proc/${pid}/cmdline`);
+  const commandLine = readBytes(`/proc/${pid}/cmdline`);
   if (commandLine === null) throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
-  const command = commandLine.split('\0').filter(Boolean).join(' ').replace(/\s+/g, ' ') || (readText(`/proc/${pid}/comm`)?.trim() ?? '?');
-  const shortCommand = command.length > 60 ? `${command.slice(0, 57)}...` : command;
+  const { exact: command, shown } = describeCommand(commandLine, readBytes(`/proc/${pid}/comm`));
+  const shortCommand = shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
 
   const sockets = readSockets(pid, shortCommand);
   const { defaults, sameNamespace, namespace } = defaultsOf(pid);
