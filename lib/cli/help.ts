@@ -115,6 +115,10 @@ it accepts inherit them), then each connection as it comes, is probed and ends.
 It sends nothing and discards what it receives. Port 0 picks a free port.
 Ctrl-C stops it (exit code 130).
 
+What it binds: a bare PORT listens on every interface, so other hosts can connect
+(it says "listening on *:PORT (all interfaces)"); 127.0.0.1:PORT or [::1]:PORT
+accepts connections from this host only.
+
 ${WATCH_OPTIONS}
 
 ${DURATIONS}

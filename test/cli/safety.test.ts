@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { escapeBytes, escapeText } from '../../lib/cli/escape';
-import { AS_NOBODY, assertBuilt, isRoot, killAll, oneLineError, runCli } from './harness';
+import { AS_NOBODY, assertBuilt, CLI, isRoot, killAll, oneLineError, runCli } from './harness';
 
 beforeAll(assertBuilt);
 afterEach(killAll);
@@ -128,5 +128,38 @@ describe.skipIf(process.platform !== 'linux')('inspect of a process whose comman
     const option = await runCli(['connect', '127.0.0.1:9', `--\x1b[2J`]);
     expect(option.stderr).not.toMatch(CONTROL);
     expect(oneLineError(option)).toContain("unknown option '--\\x1b[2J'");
+  });
+});
+
+describe('listen says what it bound', () => {
+  it('an address: the address, and "loopback only" for loopback', async () => {
+    const result = await runCli(['listen', '127.0.0.1:0', '--no-keepalive', '--duration', '0.3']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^listening on 127\.0\.0\.1:\d+ \(loopback only\) \(pid \d+\)$/m);
+    expect(result.stdout).not.toContain('other hosts can connect');
+    const json = await runCli(['listen', '[::1]:0', '--no-keepalive', '--duration', '0.3', '--json']);
+    expect(json.events.find((e) => e.event === 'listening')).toMatchObject({ address: '::1', scope: 'loopback' });
+  });
+
+  // Every interface, but inside a network namespace of the test's own
+  // (unshare -n: only a loopback, gone with the process): nothing is exposed.
+  it.skipIf(!isRoot || process.platform !== 'linux')('a bare port: "*:PORT (all interfaces)" and how to bind loopback only', async () => {
+    const { NODE_OPTIONS: _dropped, ...env } = process.env;
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn('unshare', ['-n', process.execPath, CLI, 'listen', '0', '--no-keepalive', '--duration', '0.3'], { env });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^listening on \*:(\d+) \(all interfaces\) \(pid \d+\)$/m);
+    const port = /^listening on \*:(\d+)/m.exec(result.stdout)![1];
+    expect(result.stdout).toContain(`other hosts can connect; for this host only: tcp-keepalive listen 127.0.0.1:${port}`);
+  });
+
+  it('--help says how to bind loopback only', async () => {
+    const help = await runCli(['listen', '--help']);
+    expect(help.stdout).toContain('127.0.0.1:PORT or [::1]:PORT');
+    expect(help.stdout).toContain('every interface');
   });
 });

@@ -7,7 +7,7 @@ import { parseArgs, parseHostPort } from '../args';
 import { flowFilter, tryCapture } from '../capture';
 import { settingsTable } from '../describe';
 import { CliError, exitCodeForSignal, ExitCode, usageError } from '../exit';
-import { formatEndpoint, plural } from '../format';
+import { formatEndpoint, plural, unmapIPv4 } from '../format';
 import { LISTEN_HELP } from '../help';
 import { Controls, Monitor } from '../monitor';
 import { Reporter } from '../output';
@@ -36,6 +36,16 @@ function listen(server: net.Server, host: string | null, port: number): Promise<
       resolve();
     });
   });
+}
+
+/** What a listening address lets in, said plainly: a bare port is open to every host that can reach this one. */
+export function describeBinding(address: string, port: number): { text: string; scope: 'all' | 'all-ipv4' | 'loopback' | 'address' } {
+  if (address === '::') return { text: `*:${port} (all interfaces)`, scope: 'all' };
+  if (address === '0.0.0.0') return { text: `0.0.0.0:${port} (all IPv4 interfaces)`, scope: 'all-ipv4' };
+  if (net.isIP(address) && (address === '::1' || /^127\./.test(unmapIPv4(address)))) {
+    return { text: `${formatEndpoint(address, port)} (loopback only)`, scope: 'loopback' };
+  }
+  return { text: formatEndpoint(address, port), scope: 'address' };
 }
 
 export async function runListen(argv: readonly string[]): Promise<number> {
@@ -79,10 +89,11 @@ export async function runListen(argv: readonly string[]): Promise<number> {
   // arrives, so that each handshake is seen.
   const { capture, reason } = tryCapture(flowFilter(address.address, address.port, '', 0));
   const mode = capture ? 'packets' : 'inferred';
+  const binding = describeBinding(address.address, address.port);
   const monitor: Monitor = new Monitor(
     reporter,
     capture,
-    (): string => `listening on ${formatEndpoint(address.address, address.port)}, ${plural(monitor.connections.length, 'connection')}`,
+    (): string => `listening on ${binding.text}, ${plural(monitor.connections.length, 'connection')}`,
   );
   // Handlers first: a signal must never find the process without them.
   let finish: (why: NodeJS.Signals | 'duration') => void = () => undefined;
@@ -92,10 +103,13 @@ export async function runListen(argv: readonly string[]): Promise<number> {
 
   reporter.event(
     'listening',
-    { address: address.address, port: address.port, family: address.family, asked: settings.keepalive, keepalive: held, defaults, capture: { mode, reason }, pid: process.pid },
+    { address: address.address, port: address.port, family: address.family, scope: binding.scope, asked: settings.keepalive, keepalive: held, defaults, capture: { mode, reason }, pid: process.pid },
     null,
   );
-  reporter.line(`listening on ${formatEndpoint(address.address, address.port)} (pid ${process.pid})`);
+  reporter.line(`listening on ${binding.text} (pid ${process.pid})`);
+  if (binding.scope === 'all' || binding.scope === 'all-ipv4') {
+    reporter.line(`  other hosts can connect; for this host only: tcp-keepalive listen 127.0.0.1:${address.port}`);
+  }
   reporter.line('the listening socket holds (accepted connections inherit it):');
   for (const line of settingsTable(settings.keepalive, held, defaults)) reporter.line(line);
   reporter.line(`  ${captureLine(mode, reason)}`);
