@@ -150,7 +150,9 @@ pair. The client holds two connections to the peer, one with keepalive (1 s / 1 
 and one without. The peer goes silent (a blackhole route in its namespace; iproute2
 only); the probes go unanswered and the first connection fails with ETIMEDOUT about
 4 s after the last ACK, while the second still claims ESTABLISHED (half-open).
-Everything is removed afterwards, also on Ctrl-C. No sysctl is changed.
+Everything is removed afterwards, also on Ctrl-C. A demo killed outright (kill -9)
+leaves its namespaces behind: the next demo removes those whose demo process is gone,
+and only those. No sysctl is changed.
 
 Without root: the loopback version (defaults, set, read back, probes answered).
 

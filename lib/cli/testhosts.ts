@@ -31,6 +31,8 @@ export interface TestHost {
 export interface HostPair {
   readonly client: TestHost;
   readonly peer: TestHost;
+  /** Leftovers of demos that were killed outright (owner pid gone), removed before these were made. */
+  readonly swept: readonly string[];
   /**
    * The peer goes silent: a blackhole route in its namespace drops
    * everything it would send to the client, while it keeps receiving. Its
@@ -145,7 +147,7 @@ export async function createHostPair(): Promise<HostPair> {
     exitHookInstalled = true;
     process.on('exit', cleanupAll);
   }
-  sweepLeftovers();
+  const swept = sweepLeftovers();
   const tag = String(process.pid);
   const client: TestHost = { namespace: `${PREFIX}${tag}-c`, iface: `tkd${tag}c`, address: SUBNET.client };
   const peer: TestHost = { namespace: `${PREFIX}${tag}-p`, iface: `tkd${tag}p`, address: SUBNET.peer };
@@ -177,6 +179,7 @@ export async function createHostPair(): Promise<HostPair> {
   return {
     client,
     peer,
+    swept,
     async silencePeer() {
       await ip(['-n', peer.namespace, 'route', 'add', 'blackhole', `${client.address}/32`]);
     },

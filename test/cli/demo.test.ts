@@ -1,7 +1,7 @@
 // `npm run demo` (`tcp-keepalive demo`): as root the namespaced version
 // (ETIMEDOUT for the connection with keepalive, ESTABLISHED for the one
 // without), cleaned up however it ends; without root the loopback version.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AS_NOBODY, assertBuilt, isRoot, killAll, oneLineError, pidAlive, runCli, sleep, startCli, type CliEvent } from './harness';
 
@@ -109,9 +109,38 @@ describe.skipIf(!canRunNamespaced)('demo as root: namespaced test hosts', () => 
     const next = startCli(['demo', '--json']);
     await next.waitFor((e) => e.event === 'step' && e.step === 'hosts', 15_000);
     expect(demoNamespaces(demo.pid)).toEqual([]);
+    // It says what it removed.
+    const sweep = next.events.find((e) => e.event === 'step' && e.step === 'sweep');
+    expect(sweep?.removed).toEqual(expect.arrayContaining([`tkademo-${demo.pid}-c`, `tkademo-${demo.pid}-p`]));
     next.kill('SIGINT');
     expect((await next.done).code).toBe(130);
     expect(demoNamespaces(next.pid)).toEqual([]);
+  });
+});
+
+describe.skipIf(!canRunNamespaced)('the sweep of leftovers touches nothing else', () => {
+  it('namespaces of a live owner, of other tools, or not of this shape are left alone', async () => {
+    // A pid that is provably dead: a process that has exited and been reaped.
+    // (No name of the test harness's shape, tka-PID-...: other runs sweep those.)
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => dead.on('close', resolve));
+    const others = [
+      `tkademo-${process.pid}-c`, // a demo-shaped name whose owner (this test) is alive
+      `tkademo-${dead.pid}-x`, // not a name the demo makes
+      `other-${dead.pid}-c`,
+    ];
+    for (const name of others) execFileSync('ip', ['netns', 'add', name]);
+    try {
+      const next = startCli(['demo', '--json']);
+      await next.waitFor((e) => e.event === 'step' && e.step === 'hosts', 15_000);
+      const all = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+      for (const name of others) expect(all).toMatch(new RegExp(`^${name}( |$)`, 'm'));
+      expect(next.events.find((e) => e.event === 'step' && e.step === 'sweep')?.removed ?? []).not.toEqual(expect.arrayContaining([others[0]]));
+      next.kill('SIGINT');
+      expect((await next.done).code).toBe(130);
+    } finally {
+      for (const name of others) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+    }
   });
 });
 

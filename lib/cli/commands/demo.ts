@@ -141,6 +141,9 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
   const cleanup = (): void => hosts.destroy();
   const work = async (): Promise<number> => {
     const { client, peer } = hosts;
+    if (hosts.swept.length > 0) {
+      step('sweep', `removed what a demo killed earlier left behind (its process is gone): ${hosts.swept.join(', ')}`, { removed: hosts.swept });
+    }
     step(
       'hosts',
       `test hosts: client ${client.address} (namespace ${client.namespace}) and peer ${peer.address} (namespace ${peer.namespace}), joined by a veth pair`,
