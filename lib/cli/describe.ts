@@ -53,14 +53,14 @@ function pad(text: string, width: number): string {
 }
 
 /**
- * The settings table: what was asked (null: keepalive left off), what the
+ * The settings table: what was asked (null: nothing, keepalive left off), what the
  * kernel holds now, and the system default each falls back to.
  */
 export function settingsTable(asked: KeepaliveOptions | null, held: KeepaliveState, defaults: SystemDefaults | null): string[] {
   const names = defaultNames();
   const rows: [string, string, string, string][] = [
     ['', 'asked', 'kernel holds', 'system default'],
-    ['keepalive', asked === null ? '(left off)' : 'on', held.enable ? 'on' : 'off', 'off (a program turns it on)'],
+    ['keepalive', asked === null ? '(left off)' : asked.enable === false ? 'off' : 'on', held.enable ? 'on' : 'off', 'off (a program turns it on)'],
     [
       'idle',
       settingText(asked?.idle, 'time'),

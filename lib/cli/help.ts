@@ -1,20 +1,33 @@
-// Help texts. The exit codes listed here are those of exit.ts.
+// Help texts. Each command lists only the exit codes (exit.ts) it can end with.
+import { ExitCode, type ExitCodeValue } from './exit';
 
-const EXIT_CODES = `Exit codes:
-  0    done; for connect, the peer closed the connection (or --duration ended it)
-  1    unexpected failure (a bug: please report it)
-  2    bad command line: unknown option, bad duration, count out of range, ...
-  3    the host name could not be resolved
-  4    could not connect: refused, unreachable, no answer
-  5    could not listen: port in use, permission denied
-  6    the connection was dropped with ETIMEDOUT (keepalive or user timeout)
-  7    the connection was reset (ECONNRESET) or failed with another error
-  8    not permitted (inspect without the right to read the process's sockets)
-  9    no such process (inspect)
-  10   not available on this platform
-  130  interrupted (Ctrl-C, SIGINT)
-  143  terminated (SIGTERM)
-`;
+const EXIT_CODE_TEXT: Record<ExitCodeValue, string> = {
+  [ExitCode.OK]: 'done',
+  [ExitCode.INTERNAL]: 'unexpected failure (a bug: please report it)',
+  [ExitCode.USAGE]: 'bad command line: unknown option, bad duration, count out of range, ...',
+  [ExitCode.RESOLVE]: 'the host name could not be resolved',
+  [ExitCode.CONNECT]: 'could not connect: refused, unreachable, no answer',
+  [ExitCode.LISTEN]: 'could not listen: port in use, permission denied',
+  [ExitCode.TIMED_OUT]: 'the connection was dropped with ETIMEDOUT (keepalive or user timeout)',
+  [ExitCode.RESET]: 'the connection was reset (ECONNRESET) or failed with another error',
+  [ExitCode.PERMISSION]: "not permitted (inspect without the right to read the process's sockets)",
+  [ExitCode.NO_PROCESS]: 'no such process (inspect)',
+  [ExitCode.UNSUPPORTED]: 'not available on this platform',
+  [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C, SIGINT)',
+  [ExitCode.TERMINATED]: 'terminated (SIGTERM)',
+};
+
+/** The exit codes section: `codes` in order; `done` says what exit code 0 means for the command. */
+function exitCodes(codes: readonly ExitCodeValue[], done: string = EXIT_CODE_TEXT[ExitCode.OK]): string {
+  const lines = codes.map((code) => `  ${String(code).padEnd(5)}${code === ExitCode.OK ? done : EXIT_CODE_TEXT[code]}`);
+  return `Exit codes:\n${lines.join('\n')}\n`;
+}
+
+const { OK, INTERNAL, USAGE, RESOLVE, CONNECT, LISTEN, TIMED_OUT, RESET, PERMISSION, NO_PROCESS, UNSUPPORTED, INTERRUPTED, TERMINATED } = ExitCode;
+const SIGNALS = [INTERRUPTED, TERMINATED] as const;
+
+/** Every code, for the top-level help. */
+const EXIT_CODES = exitCodes(Object.values(ExitCode), 'done; for connect, the peer closed the connection (or --duration or q ended it)');
 
 const DURATIONS = `Durations: a plain number is seconds; 500ms, 30s, 2m, 1h are accepted.`;
 
@@ -36,7 +49,8 @@ Watching:
 
 Live view: the TCP state, the countdown to the next probe, each probe and its answer
 (ACK or RST), the unanswered probes so far, and how and when the connection ended.
-On a terminal a status line is updated in place (keys: p = probe now, q = quit);
+On a terminal a status line is updated in place (keys: p = probe now, q = quit with
+exit code 0);
 piped, one line per event. SIGUSR2 sends a probe on demand too (for scripts).
 
 Packets: as root (or with CAP_NET_RAW) on Linux, the connection's own segments are
@@ -75,7 +89,9 @@ Commands:
   inspect PID [--json]                the TCP connections of a running process (Linux)
   demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
 
-Run 'tcp-keepalive <command> --help' for a command's options.
+Options belong to each command: 'tcp-keepalive <command> --help' lists them
+(for example 'tcp-keepalive connect --help' for -d/--idle, -i/--interval, -c/--count).
+Without a command:
   -h, --help       this help
   -V, --version    the version
 
@@ -92,7 +108,7 @@ them.
   --json       one JSON object: idleMs, intervalMs, count, source, settings, detectionMs
   -h, --help   this help
 
-${EXIT_CODES}`;
+${exitCodes([OK, INTERNAL, USAGE, UNSUPPORTED])}`;
 
 export const CONNECT_HELP = `Usage: tcp-keepalive connect HOST:PORT [options]
 
@@ -106,7 +122,7 @@ ${WATCH_OPTIONS}
 
 ${DURATIONS}
 
-${EXIT_CODES}`;
+${exitCodes([OK, INTERNAL, USAGE, RESOLVE, CONNECT, TIMED_OUT, RESET, UNSUPPORTED, ...SIGNALS], 'the peer closed the connection, or --duration or q ended it')}`;
 
 export const LISTEN_HELP = `Usage: tcp-keepalive listen [HOST:]PORT [options]
 
@@ -123,7 +139,7 @@ ${WATCH_OPTIONS}
 
 ${DURATIONS}
 
-${EXIT_CODES}`;
+${exitCodes([OK, INTERNAL, USAGE, LISTEN, UNSUPPORTED, ...SIGNALS], '--duration or q ended it')}`;
 
 export const INSPECT_HELP = `Usage: tcp-keepalive inspect PID [--json]
 
@@ -139,7 +155,7 @@ which needs root or CAP_SYS_PTRACE, or the same user with ptrace allowed
   --json       one JSON object for the process, then one per socket
   -h, --help   this help
 
-${EXIT_CODES}`;
+${exitCodes([OK, INTERNAL, USAGE, PERMISSION, NO_PROCESS, UNSUPPORTED])}`;
 
 export const DEMO_HELP = `Usage: tcp-keepalive demo [--json] [--loopback]
 
@@ -160,4 +176,4 @@ Without root: the loopback version (defaults, set, read back, probes answered).
   --json       one JSON object per line, per event
   -h, --help   this help
 
-${EXIT_CODES}`;
+${exitCodes([OK, INTERNAL, USAGE, ...SIGNALS], 'the demo ran to its end')}`;

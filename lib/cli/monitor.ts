@@ -110,9 +110,12 @@ export class Monitor {
   }
 }
 
+/** Why the user ended the command: a signal, or the q key (a chosen quit, exit code 0). */
+export type QuitReason = NodeJS.Signals | 'key';
+
 export interface ControlHandlers {
   probe(trigger: ProbeTrigger): void;
-  quit(signal: NodeJS.Signals): void;
+  quit(reason: QuitReason): void;
 }
 
 /**
@@ -147,7 +150,8 @@ export class Controls {
         const key = data.toString('utf8');
         if (key === 'p' || key === 'P') this.handlers.probe('key');
         // Raw mode turns Ctrl-C into a byte instead of SIGINT.
-        else if (key === 'q' || key === 'Q' || key === '\u0003') this.handlers.quit('SIGINT');
+        else if (key === 'q' || key === 'Q') this.handlers.quit('key');
+        else if (key === '\u0003') this.handlers.quit('SIGINT');
       };
       stdin.on('data', onKey);
       stdin.resume();

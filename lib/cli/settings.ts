@@ -20,7 +20,7 @@ export const WATCH_OPTIONS: readonly OptionSpec[] = [
 ];
 
 export interface WatchSettings {
-  /** What to apply; null with --no-keepalive (keepalive left off). */
+  /** What to apply; null with --no-keepalive alone (nothing set: keepalive left off). */
   readonly keepalive: KeepaliveOptions | null;
   /** Send one probe on demand once the connection has been idle long enough. */
   readonly probeOnce: boolean;
@@ -74,11 +74,15 @@ export function parseWatchSettings(args: ParsedArgs): WatchSettings {
   const durationMs = durationText === undefined ? null : parseDuration(String(durationText), '--duration');
 
   if (noKeepalive) {
-    const given = ['idle', 'interval', 'count', 'user-timeout', 'probe', 'probe-every'].filter((name) => args.options.has(name));
+    // --user-timeout stays: it bounds unacknowledged data, keepalive or not.
+    const given = ['idle', 'interval', 'count', 'probe', 'probe-every'].filter((name) => args.options.has(name));
     if (given.length > 0) throw usageError(`--no-keepalive cannot be combined with --${given[0]}`);
   }
-  const keepalive: KeepaliveOptions | null = noKeepalive ? null : { enable: true };
-  if (keepalive) {
+  let keepalive: KeepaliveOptions | null;
+  if (noKeepalive) {
+    keepalive = userTimeout === undefined ? null : { enable: false, userTimeout };
+  } else {
+    keepalive = { enable: true };
     if (idle !== undefined) keepalive.idle = idle;
     if (interval !== undefined) keepalive.interval = interval;
     if (count !== undefined) keepalive.count = count;

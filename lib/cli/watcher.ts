@@ -228,6 +228,9 @@ export class ConnectionWatcher {
     this.procReadAt = procTable ? now : null;
 
     if (current.info.state !== this.state) {
+      // The segment that changed the state (a RST, a FIN) was captured
+      // before TCP handled it: report it first, so that lines stay in time order.
+      this.flushPackets?.();
       this.emit('state', { from: this.state, to: current.info.state }, `state ${this.state} -> ${current.info.state}`);
       this.state = current.info.state;
     }
@@ -253,7 +256,8 @@ export class ConnectionWatcher {
     const onDemand = this.onDemandPending;
     this.onDemandPending = false;
     const limit = this.limitText();
-    const parts = [`probe ${this.probesSent}`, `unanswered ${this.unanswered}${limit}`];
+    // Two counts: unanswered since the last answer (what drops the connection), and all probes so far.
+    const parts = [`unanswered in a row: ${this.unanswered}${limit}`, `probes sent so far: ${this.probesSent}`];
     if (onDemand) parts.push('sent on demand');
     if (note) parts.push(note);
     const line = text ?? '-> keepalive probe';

@@ -268,7 +268,7 @@ describe('how a connection ends, and the terminal view', () => {
     }
   })();
 
-  it.skipIf(!hasScript)('on a terminal: a status line updated in place, p sends a probe, q quits', async () => {
+  it.skipIf(!hasScript)('on a terminal: a status line updated in place, p sends a probe, q quits with exit code 0', async () => {
     const { port } = await startListener(['--no-keepalive']);
     const { NODE_OPTIONS: _dropped, ...env } = process.env;
     // script(1) gives the command a terminal; what is typed goes through it.
@@ -284,11 +284,13 @@ describe('how a connection ends, and the terminal view', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     child.stdin.write('q');
     const code = await exited;
-    expect(code).toBe(130);
+    // q is a chosen end, not an interruption (issue 13).
+    expect(code).toBe(0);
     expect(output).toContain('keys: p = send a probe now, q = quit');
     expect(output).toMatch(/\r\x1b\[2KESTABLISHED \| next probe in \d+\.\d s \| unanswered 0\/9 \| last ACK \d+ ms ago/);
     expect(output).toMatch(/-> TCP Keep-Alive .*sent on demand|-> keepalive probe .*sent on demand/);
-    expect(output).toMatch(/connection ended: interrupted; it was ESTABLISHED/);
+    expect(output).toMatch(/connection ended: closed by this side after \d+\.\d s; it was ESTABLISHED/);
+    expect(output).not.toContain('interrupted');
   });
 });
 

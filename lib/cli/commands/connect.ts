@@ -2,7 +2,8 @@
 // the kernel holds, then watch the connection live until it ends.
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { getKeepalive, setKeepalive, systemDefaults, type KeepaliveState, type SystemDefaults } from '../../index';
+import { getKeepalive, setKeepalive, type KeepaliveState } from '../../index';
+import { captureLine, reportConnected, safeSystemDefaults } from '../announce';
 import { parseArgs, parseDuration, parseHostPort } from '../args';
 import { flowFilter, tryCapture } from '../capture';
 import { settingsTable } from '../describe';
@@ -11,19 +12,11 @@ import { formatElapsed, formatEndpoint } from '../format';
 import { CONNECT_HELP } from '../help';
 import { Controls, Monitor } from '../monitor';
 import { Reporter } from '../output';
-import { detectionTime, parseWatchSettings, WATCH_OPTIONS } from '../settings';
+import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
 import { ConnectionWatcher, describeConnection, type Outcome } from '../watcher';
 import { SignalGate } from './signals';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-
-export function safeSystemDefaults(): SystemDefaults | null {
-  try {
-    return systemDefaults();
-  } catch {
-    return null;
-  }
-}
 
 async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }> {
   if (net.isIP(host)) return { address: host, family: net.isIPv6(host) ? 6 : 4 };
@@ -68,40 +61,6 @@ function connectSocket(address: string, port: number, family: 4 | 6, timeoutMs: 
       resolvePromise(socket);
     });
   });
-}
-
-/** The `connected` event: the connection, what was asked and what the kernel holds. */
-export function reportConnected(
-  reporter: Reporter,
-  event: 'connected' | 'connection',
-  id: number | string,
-  socket: net.Socket,
-  asked: object | null,
-  held: KeepaliveState,
-  defaults: SystemDefaults | null,
-  capture: { mode: 'packets' | 'inferred'; reason: string | null },
-): void {
-  reporter.event(
-    event,
-    {
-      id,
-      local: { address: socket.localAddress, port: socket.localPort },
-      remote: { address: socket.remoteAddress, port: socket.remotePort },
-      asked,
-      keepalive: held,
-      defaults,
-      detection: detectionTime(held),
-      capture,
-      pid: process.pid,
-    },
-    null,
-  );
-}
-
-export function captureLine(mode: 'packets' | 'inferred', reason: string | null): string {
-  return mode === 'packets'
-    ? 'packets: captured on every interface (AF_PACKET socket, BPF filter for this connection)'
-    : `packets: inferred from TCP_INFO, not captured (${reason ?? 'capture unavailable'})`;
 }
 
 export async function runConnect(argv: readonly string[]): Promise<number> {
@@ -172,8 +131,12 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     {
       probe: (trigger) => void watcher.requestProbe(trigger),
       quit: (received) => {
-        signal = received;
         monitor.tick();
+        if (received === 'key') {
+          watcher.stop('stopped'); // q: the user's choice, exit code 0
+          return;
+        }
+        signal = received;
         watcher.stop('interrupted');
       },
     },

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { getKeepalive, setKeepalive } from '../../index';
+import { captureLine, safeSystemDefaults } from '../announce';
 import { parseArgs } from '../args';
 import { flowFilter, tryCapture } from '../capture';
 import { settingsTable } from '../describe';
@@ -26,15 +27,24 @@ import { systemDefaultsIn } from '../namespaces';
 import { Reporter } from '../output';
 import { createHostPair, leftoverNamespaces, namespaceSupport, type HostPair } from '../testhosts';
 import { ConnectionWatcher, describeConnection } from '../watcher';
-import { captureLine, safeSystemDefaults } from './connect';
 import { SignalGate } from './signals';
 
 const execFileAsync = promisify(execFile);
 const CLI = path.join(__dirname, '..', 'main.js');
 const PEER_PORT = 7000;
 const DEMO_KEEPALIVE = { idle: 1000, interval: 1000, count: 3 };
-const ROOT_ADDS =
-  'As root, the demo also runs two namespaced test hosts and silences the peer: the connection with keepalive fails with ETIMEDOUT in about 4 s, while the one without stays ESTABLISHED (half-open). Run it with: sudo npm run demo';
+const NAMESPACED_SHOWS =
+  'two namespaced test hosts and silences the peer: the connection with keepalive fails with ETIMEDOUT in about 4 s, while the one without stays ESTABLISHED (half-open)';
+
+/** The last line of the loopback version: what the namespaced one adds, and how to get it from here. */
+function namespacedHint(failure: string | null): string {
+  const support = namespaceSupport();
+  if (support.ok && failure === null) return `Without --loopback, the demo also runs ${NAMESPACED_SHOWS}.`;
+  if (!support.ok && process.platform === 'linux' && process.getuid?.() !== 0) {
+    return `As root, the demo also runs ${NAMESPACED_SHOWS}. Run it with: sudo npm run demo`;
+  }
+  return `The namespaced version (${NAMESPACED_SHOWS}) cannot run here: ${support.ok ? failure : support.reason}.`;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -275,7 +285,7 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
   }
 }
 
-async function loopbackDemo(reporter: Reporter, why: string): Promise<number> {
+async function loopbackDemo(reporter: Reporter, why: string, failure: string | null = null): Promise<number> {
   reporter.event('demo', { mode: 'loopback', reason: why }, null);
   reporter.line(`tcp-keepalive demo, loopback version (${why}).`);
   const defaults = safeSystemDefaults();
@@ -335,7 +345,7 @@ async function loopbackDemo(reporter: Reporter, why: string): Promise<number> {
   const { sent, unanswered } = watched.probes;
   reporter.event('result', { probesSent: sent, unanswered }, null);
   reporter.line(`${sent} probes sent and answered: the peer is alive, so the connection stays up.`);
-  reporter.line(ROOT_ADDS);
+  reporter.line(namespacedHint(failure));
   return ExitCode.OK;
 }
 
@@ -365,7 +375,8 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       (await creating.catch(() => null))?.destroy();
       throw new CliError(`interrupted (${error.code}); the demo's namespaces and processes were removed`, error.exitCode, error.code);
     }
-    return loopbackDemo(reporter, `network namespaces unavailable: ${(error as Error).message}`);
+    const failure = `network namespaces unavailable: ${(error as Error).message}`;
+    return loopbackDemo(reporter, failure, failure);
   } finally {
     gate.dispose();
   }

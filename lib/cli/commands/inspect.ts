@@ -267,6 +267,8 @@ export function runInspect(argv: readonly string[]): number {
   if (sockets.length === 0) return ExitCode.OK;
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows) reporter.line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-  if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
+  // The legend only where a value carries the star.
+  const starred = rows.slice(1).some((row) => row.some((cell) => cell.endsWith('*')));
+  if (starred) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
   return ExitCode.OK;
 }

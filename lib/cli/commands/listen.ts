@@ -3,17 +3,17 @@
 // then each connection as it comes, is probed and ends.
 import net from 'node:net';
 import { getKeepalive, setKeepalive, type KeepaliveState } from '../../index';
+import { captureLine, reportConnected, safeSystemDefaults } from '../announce';
 import { parseArgs, parseHostPort } from '../args';
 import { flowFilter, tryCapture } from '../capture';
 import { settingsTable } from '../describe';
 import { CliError, exitCodeForSignal, ExitCode, usageError } from '../exit';
 import { formatEndpoint, plural, unmapIPv4 } from '../format';
 import { LISTEN_HELP } from '../help';
-import { Controls, Monitor } from '../monitor';
+import { Controls, Monitor, type QuitReason } from '../monitor';
 import { Reporter } from '../output';
 import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
 import { ConnectionWatcher, describeConnection } from '../watcher';
-import { captureLine, reportConnected, safeSystemDefaults } from './connect';
 import { SignalGate } from './signals';
 
 function listenFailure(error: NodeJS.ErrnoException, where: string): CliError {
@@ -96,8 +96,8 @@ export async function runListen(argv: readonly string[]): Promise<number> {
     (): string => `listening on ${binding.text}, ${plural(monitor.connections.length, 'connection')}`,
   );
   // Handlers first: a signal must never find the process without them.
-  let finish: (why: NodeJS.Signals | 'duration') => void = () => undefined;
-  const finished = new Promise<NodeJS.Signals | 'duration'>((resolve) => (finish = resolve));
+  let finish: (why: QuitReason | 'duration') => void = () => undefined;
+  const finished = new Promise<QuitReason | 'duration'>((resolve) => (finish = resolve));
   const controls = new Controls({ probe: (trigger) => monitor.probeAll(trigger), quit: (signal) => finish(signal) }, reporter.mode === 'tty');
   controls.start();
 
@@ -112,7 +112,7 @@ export async function runListen(argv: readonly string[]): Promise<number> {
   }
   reporter.line('the listening socket holds (accepted connections inherit it):');
   for (const line of settingsTable(settings.keepalive, held, defaults)) reporter.line(line);
-  reporter.line(`  ${captureLine(mode, reason)}`);
+  reporter.line(`  ${captureLine(mode, reason, { server: true, port: address.port })}`);
   if (reporter.mode === 'tty') reporter.line('  keys: p = send a probe on every connection now, q = quit');
 
   let accepted = 0;
@@ -153,10 +153,12 @@ export async function runListen(argv: readonly string[]): Promise<number> {
 
   monitor.tick();
   const open = monitor.connections;
-  for (const watcher of open) watcher.stop(signal === 'duration' ? 'stopped' : 'interrupted');
+  // --duration and the q key are chosen ends: exit code 0.
+  const chosen = signal === 'duration' || signal === 'key';
+  for (const watcher of open) watcher.stop(chosen ? 'stopped' : 'interrupted');
   monitor.stop();
   server.close();
-  if (signal === 'duration') return ExitCode.OK;
+  if (chosen) return ExitCode.OK;
   throw new CliError(
     `interrupted (${signal}); stopped listening${open.length > 0 ? ` and closed ${plural(open.length, 'connection')}` : ''}`,
     exitCodeForSignal(signal),
