@@ -4,27 +4,55 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createInterface } from 'node:readline';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, constants } from '../lib/index';
 import { kernelKeepalive, kernelWrite } from './helpers/kernel';
+import { binding, nativeError } from '../lib/native';
 import { closeAll, connectedPair, listen, listenUnix, track } from './helpers/loopback';
 
 afterEach(closeAll);
 
+// No deprecated Node API in these tests (DEP0112: dgram's `_handle`, once used here).
+const warnings: Error[] = [];
+const onWarning = (warning: Error): void => void warnings.push(warning);
+process.on('warning', onWarning);
+afterAll(async () => {
+  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  process.removeListener('warning', onWarning);
+  expect(warnings.filter((warning) => warning.name === 'DeprecationWarning').map(String)).toEqual([]);
+});
+
 const PRESET = { keepalive: 1, idle: 111, interval: 22, count: 7, userTimeout: 1_234 };
 
 /**
- * A bound UDP socket's descriptor: `_handle` up to Node 24; Node 26 keeps the
- * handle in the socket's internal state instead.
+ * A descriptor of a real UDP socket, in this process, without reaching into
+ * dgram's internals (`_handle` is deprecated, DEP0112): a Python child binds
+ * one on 127.0.0.1 and this process takes a duplicate with pidfd_getfd.
  */
-function udpDescriptor(udp: dgram.Socket): number {
-  const legacy = (udp as unknown as { _handle?: { fd: number } })._handle;
-  if (legacy) return legacy.fd;
-  const state = Object.getOwnPropertySymbols(udp).find((symbol) => symbol.description === 'state symbol');
-  const handle = state && (udp as unknown as Record<symbol, { handle?: { fd: number } }>)[state]?.handle;
-  if (!handle) throw new Error('cannot find the UDP socket descriptor on this Node version');
-  return handle.fd;
+async function udpDescriptor(): Promise<{ fd: number; close: () => void }> {
+  const script = [
+    'import socket, sys',
+    's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+    "s.bind(('127.0.0.1', 0))",
+    'print(s.fileno(), flush=True)',
+    'sys.stdin.read()',
+  ].join('\n');
+  const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    const pidfd = binding.pidfdOpen!(child.pid!);
+    if (pidfd < 0) throw nativeError(pidfd);
+    const fd = binding.pidfdGetfd!(pidfd, Number(line));
+    fs.closeSync(pidfd);
+    if (fd < 0) throw nativeError(fd);
+    return { fd, close: () => (fs.closeSync(fd), child.kill('SIGKILL')) };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
 }
 
 function expectCode(fn: () => unknown, code: string, type: ErrorConstructor = Error): Error {
@@ -151,12 +179,10 @@ describe('invalid targets', () => {
     }
   });
 
-  it('a UDP descriptor: refused before SO_KEEPALIVE is touched', async () => {
-    const udp = dgram.createSocket('udp4');
-    udp.bind(0, '127.0.0.1');
-    await once(udp, 'listening');
+  it.skipIf(process.platform !== 'linux')('a UDP descriptor: refused before SO_KEEPALIVE is touched', async () => {
+    const udp = await udpDescriptor();
     try {
-      const fd = udpDescriptor(udp);
+      const { fd } = udp;
       let error: (Error & { code?: string; syscall?: string }) | undefined;
       try {
         setKeepalive(fd, { idle: 5_000 });
