@@ -1,4 +1,5 @@
 // Tests of the network-namespace test-host harness itself, with Node's own `net` only.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,6 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A child killed just before its parent exited may need a moment to be gone. */
 async function waitGone(pid: number, ms = 2000): Promise<boolean> {

@@ -5,6 +5,7 @@
 // kernel counts, time since the last ACK, segment counters) and, where the
 // process may capture, the connection's packets. Without packets, probes and
 // answers are inferred from TCP_INFO and every such event says so.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type net from 'node:net';
 import { fstatSync } from 'node:fs';
 import {
@@ -66,8 +67,6 @@ const CAPTURE_GRACE_MS = 300;
 // Segments reported as 'packet' events; data and its ACKs would flood the
 // output of a busy connection, and show up as 'data' events instead.
 const REPORTED_LABELS = new Set<SegmentLabel>(['TCP Keep-Alive', 'TCP Keep-Alive ACK', 'RST', 'FIN', 'SYN', 'SYN-ACK']);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ConnectionWatcher {
   readonly socket: net.Socket;

@@ -1,9 +1,10 @@
 // `npm run demo` (`tcp-keepalive demo`): as root the namespaced version
 // (ETIMEDOUT for the connection with keepalive, ESTABLISHED for the one
 // without), cleaned up however it ends; without root the loopback version.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AS_NOBODY, assertBuilt, isRoot, killAll, oneLineError, pidAlive, runCli, sleep, startCli, type CliEvent } from './harness';
+import { AS_NOBODY, assertBuilt, isRoot, killAll, oneLineError, pidAlive, runCli, startCli, type CliEvent } from './harness';
 
 const DETECTION_BOUND_MS = (1 + 1 * 3) * 1000 * 1.13 + 300;
 const canRunNamespaced = isRoot && process.platform === 'linux';

@@ -222,10 +222,6 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The whole output must be one line on stderr, starting with the command's name. */
 export function oneLineError(result: CliResult): string {
   const lines = result.stderr.trim().split('\n');

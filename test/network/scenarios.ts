@@ -2,6 +2,7 @@
 // The tests (*.test.ts here) assert on the results; measure.ts runs them many times for the
 // numbers in docs/network-proof.md. Host a runs the code under test, host b the peer, unless
 // a scenario says otherwise.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import type { KeepaliveOptions, KeepaliveState, SystemDefaults, TcpStateName } from '../../lib/types';
 import type { Message, SilenceMode, TestHosts } from '../helpers/netns';
@@ -13,7 +14,6 @@ import {
   KEEPALIVE_SERVER,
   KeepaliveClient,
   randomPause,
-  sleep,
   sleepUntil,
   startPeer,
   TCP_CLIENT,

@@ -1,5 +1,6 @@
 // Shared pieces of the network proofs: fixtures, the timing bounds, and a typed view of the
 // keepalive client child (test/fixtures/net-keepalive-client.mjs) running in a test host.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { KeepaliveOptions, KeepaliveState, SystemDefaults, TcpInfo } from '../../lib/types';
@@ -18,7 +19,6 @@ export const TCP_CLIENT = fixture('tcp-client.mjs');
 export const KEEPALIVE_CLIENT = fixture('net-keepalive-client.mjs');
 export const KEEPALIVE_SERVER = fixture('net-keepalive-server.mjs');
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sleep until Date.now() reaches `at` (at once if it already has). */
 export const sleepUntil = (at: number): Promise<void> => sleep(Math.max(0, at - Date.now()));

@@ -9,6 +9,7 @@
 //
 // Without root: the loopback version (defaults, set, read back, probes
 // answered) and a line saying what root adds.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -45,8 +46,6 @@ function namespacedHint(failure: string | null): string {
   }
   return `The namespaced version (${NAMESPACED_SHOWS}) cannot run here: ${support.ok ? failure : support.reason}.`;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type ChildEvent = Record<string, unknown> & { event: string; time: string };
 
