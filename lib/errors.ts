@@ -69,6 +69,16 @@ export function socketNotConnected(caller?: Function) {
   );
 }
 
+/** Node's error for a server that is not listening (`server.address()` is null). */
+export function serverNotRunning(caller?: Function) {
+  return withCode(new Error('Server is not running.'), 'ERR_SERVER_NOT_RUNNING', caller);
+}
+
+/** An optional module the caller needs is not installed. */
+export function moduleNotFound(message: string, cause: unknown) {
+  return withCode(new Error(message, { cause }), 'ERR_MODULE_NOT_FOUND');
+}
+
 export function featureUnavailable(feature: string, caller?: Function) {
   return withCode(
     new TypeError(`The feature ${feature} is unavailable on the current platform, which is being used to run Node.js`),

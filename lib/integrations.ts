@@ -4,7 +4,7 @@
 import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { invalidArgType } from './errors';
+import { invalidArgType, moduleNotFound } from './errors';
 import { setKeepalive } from './keepalive';
 import type { KeepaliveOptions } from './types';
 import { validateKeepaliveOptions } from './validators';
@@ -108,8 +108,7 @@ function loadUndici(): UndiciModule {
   try {
     return require('undici') as UndiciModule;
   } catch (cause) {
-    const error = new Error('undiciConnect() needs the optional peer dependency "undici": npm install undici', { cause });
-    throw Object.assign(error, { code: 'ERR_MODULE_NOT_FOUND' });
+    throw moduleNotFound('undiciConnect() needs the optional peer dependency "undici": npm install undici', cause);
   }
 }
 

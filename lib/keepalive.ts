@@ -2,7 +2,7 @@
 // returns is what the kernel holds after the call, read back with getsockopt.
 import net from 'node:net';
 import type { NativeFieldName } from '../binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, socketNotConnected } from './errors';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, serverNotRunning, socketNotConnected } from './errors';
 import { binding, FIELDS, FIELD_BIT, nativeError, results, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
 import type {
@@ -184,12 +184,7 @@ export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions
 function connectedDescriptor(target: unknown, caller: Function): number {
   const fd = descriptorOf(target, caller);
   if (fd !== NOT_YET) return fd;
-  if (target instanceof net.Server) {
-    const error = new Error('Server is not running.');
-    Object.assign(error, { code: 'ERR_SERVER_NOT_RUNNING' });
-    Error.captureStackTrace(error, caller);
-    throw error;
-  }
+  if (target instanceof net.Server) throw serverNotRunning(caller);
   throw socketNotConnected(caller);
 }
 
