@@ -14,7 +14,7 @@ import { Controls, Monitor } from '../monitor';
 import { Reporter } from '../output';
 import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
 import { ConnectionWatcher, describeConnection, type Outcome } from '../watcher';
-import { SignalGate } from './signals';
+import { SignalGate } from '../signals';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 

@@ -20,7 +20,7 @@ import { captureLine, safeSystemDefaults } from '../announce';
 import { parseArgs } from '../args';
 import { flowFilter, tryCapture } from '../capture';
 import { settingsTable } from '../describe';
-import { CliError, exitCodeForSignal, ExitCode, usageError } from '../exit';
+import { CliError, ExitCode, usageError } from '../exit';
 import { formatElapsed, formatSetting } from '../format';
 import { DEMO_HELP } from '../help';
 import { Monitor } from '../monitor';
@@ -28,12 +28,13 @@ import { systemDefaultsIn } from '../namespaces';
 import { Reporter } from '../output';
 import { createHostPair, leftoverNamespaces, namespaceSupport, type HostPair } from '../testhosts';
 import { ConnectionWatcher, describeConnection } from '../watcher';
-import { SignalGate } from './signals';
+import { interruptible, SignalGate } from '../signals';
 
 const execFileAsync = promisify(execFile);
 const CLI = path.join(__dirname, '..', 'main.js');
 const PEER_PORT = 7000;
 const DEMO_KEEPALIVE = { idle: 1000, interval: 1000, count: 3 };
+const REMOVED = "; the demo's namespaces and processes were removed";
 const NAMESPACED_SHOWS =
   'two namespaced test hosts and silences the peer: the connection with keepalive fails with ETIMEDOUT in about 4 s, while the one without stays ESTABLISHED (half-open)';
 
@@ -110,35 +111,6 @@ class JsonChild {
   lastStatus(): ChildEvent | undefined {
     return [...this.events].reverse().find((event) => event.event === 'status');
   }
-}
-
-/**
- * Runs `work` until it is done or a signal comes, whichever is first. The
- * handlers are in place before `work` starts.
- */
-function interruptible<T>(work: () => Promise<T>, cleanup: () => void, removed = "the demo's namespaces and processes were removed"): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      cleanup();
-      reject(new CliError(`interrupted (${signal}); ${removed}`, exitCodeForSignal(signal), signal));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const done = (): void => {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    };
-    work().then(
-      (value) => {
-        done();
-        resolve(value);
-      },
-      (error: unknown) => {
-        done();
-        reject(error);
-      },
-    );
-  });
 }
 
 async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<number> {
@@ -272,7 +244,7 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
     return ExitCode.OK;
   };
   try {
-    return await interruptible(work, cleanup);
+    return await interruptible(work, REMOVED, cleanup);
   } finally {
     cleanup();
     const left = leftoverNamespaces();
@@ -337,7 +309,7 @@ async function loopbackDemo(reporter: Reporter, why: string, failure: string | n
   };
   let watched: ConnectionWatcher;
   try {
-    watched = await interruptible(work, cleanup, 'the demo closed its connection');
+    watched = await interruptible(work, '; the demo closed its connection', cleanup);
   } finally {
     cleanup();
   }
@@ -364,7 +336,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const support = namespaceSupport();
   if (!support.ok) return loopbackDemo(reporter, support.reason);
   // A signal while the hosts are being made waits for them, then removes them.
-  const gate = new SignalGate();
+  const gate = new SignalGate(REMOVED);
   const creating = createHostPair();
   let hosts: HostPair;
   try {
@@ -372,7 +344,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CliError) {
       (await creating.catch(() => null))?.destroy();
-      throw new CliError(`interrupted (${error.code}); the demo's namespaces and processes were removed`, error.exitCode, error.code);
+      throw error;
     }
     const failure = `network namespaces unavailable: ${(error as Error).message}`;
     return loopbackDemo(reporter, failure, failure);

@@ -14,7 +14,7 @@ import { Controls, Monitor, type QuitReason } from '../monitor';
 import { Reporter } from '../output';
 import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
 import { ConnectionWatcher, describeConnection } from '../watcher';
-import { SignalGate } from './signals';
+import { SignalGate } from '../signals';
 
 function listenFailure(error: NodeJS.ErrnoException, where: string): CliError {
   const code = error.code ?? 'ERROR';
