@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -249,7 +250,9 @@ describe.skipIf(!canUseNetns.ok)('netns test hosts', () => {
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       });
-      writeFileSync(compiled, outputText);
+      // Standalone in a temporary folder: its import of the shared child helper points at the build.
+      const children = pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'children.js')).href;
+      writeFileSync(compiled, outputText.replace(/(['"])\.\.\/\.\.\/lib\/cli\/children\1/, JSON.stringify(children)));
       const driver = spawn(process.execPath, [HARNESS_DRIVER, compiled, ECHO_SERVER, mode], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });

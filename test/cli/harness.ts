@@ -5,6 +5,7 @@ import { chmodSync, cpSync, linkSync, copyFileSync, mkdtempSync, readdirSync, re
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JsonLinesChild, type JsonMessage } from '../../lib/cli/children';
 
 // __dirname: vitest provides it, and it type-checks as CommonJS.
 export const ROOT = join(__dirname, '..', '..');
@@ -75,97 +76,35 @@ export interface CliResult {
   readonly events: CliEvent[];
 }
 
-export function parseEvents(stdout: string): CliEvent[] {
-  const events: CliEvent[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      events.push(JSON.parse(line) as CliEvent);
-    } catch {
-      // not an event
-    }
-  }
-  return events;
-}
-
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   // The test runner's loaders must not reach a plain child.
   const { NODE_OPTIONS: _dropped, ...env } = process.env;
   return { ...env, ...extra };
 }
 
-/** A running command: its output so far, and a way to wait for an event. */
-export class CliProcess {
-  stdout = '';
-  stderr = '';
+/** A running command: its output so far, and a way to wait for an event (lib/cli/children.ts). */
+export class CliProcess extends JsonLinesChild {
   readonly done: Promise<CliResult>;
-  private readonly waiters: { match: (e: CliEvent) => boolean; resolve: (e: CliEvent) => void }[] = [];
-  private finished = false;
 
-  constructor(readonly child: ChildProcess) {
-    let partial = '';
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      this.stdout += text;
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const event of parseEvents(lines.join('\n'))) {
-        for (const waiter of [...this.waiters]) {
-          if (!waiter.match(event)) continue;
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          waiter.resolve(event);
-        }
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
-    child.stdin?.on('error', () => undefined);
-    this.done = new Promise((resolve) => {
-      child.on('close', (code, signal) => {
-        this.finished = true;
-        resolve({ code, signal, stdout: this.stdout, stderr: this.stderr, events: parseEvents(this.stdout) });
-      });
-    });
+  constructor(child: ChildProcess) {
+    super(child, 'the command');
+    this.done = this.exited.then(({ code, signal }) => ({ code, signal, stdout: this.stdout, stderr: this.stderr, events: this.events }));
   }
 
-  get pid(): number {
-    return this.child.pid ?? -1;
+  get child(): ChildProcess {
+    return this.process;
   }
 
   get events(): CliEvent[] {
-    return parseEvents(this.stdout);
+    return this.messages as CliEvent[];
   }
 
   /** The first event matching (already printed or to come); rejects after `timeoutMs` or at exit. */
-  waitFor(match: string | ((e: CliEvent) => boolean), timeoutMs = 10_000): Promise<CliEvent> {
-    const test = typeof match === 'string' ? (e: CliEvent) => e.event === match : match;
-    const seen = this.events.find(test);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const fail = (why: string): void =>
-        reject(new Error(`${why}\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`));
-      if (this.finished) return fail('the command exited before the event');
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        fail(`no matching event within ${timeoutMs} ms`);
-      }, timeoutMs);
-      const waiter = {
-        match: test,
-        resolve: (event: CliEvent) => {
-          clearTimeout(timer);
-          resolve(event);
-        },
-      };
-      this.waiters.push(waiter);
-      void this.done.then(() => {
-        if (!this.waiters.includes(waiter)) return;
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        clearTimeout(timer);
-        fail('the command exited before the event');
-      });
-    });
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
-    if (!this.finished) this.child.kill(signal);
+  override waitFor(match: string | ((e: CliEvent) => boolean), timeoutMs = 10_000): Promise<CliEvent> {
+    const test = typeof match === 'string' ? (e: JsonMessage) => e.event === match : (e: JsonMessage) => match(e as CliEvent);
+    return super.waitFor(test, timeoutMs, typeof match === 'string' ? `'${match}' event` : 'matching event').catch((error: Error) => {
+      throw new Error(`${error.message}\nstdout:\n${this.stdout.slice(-3000)}`);
+    }) as Promise<CliEvent>;
   }
 }
 

@@ -9,9 +9,9 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
+import { JsonLinesChild, type JsonMessage } from '../../lib/cli/children';
 
 const execFileAsync = promisify(execFile);
 
@@ -254,13 +254,6 @@ export interface NodeChild {
   readonly exited: Promise<ExitInfo>;
 }
 
-interface Waiter {
-  readonly test: (m: Message) => boolean;
-  readonly resolve: (m: Message) => void;
-  readonly reject: (e: Error) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
 function toPredicate(match: MessageMatcher | undefined): (m: Message) => boolean {
   if (match === undefined) return () => true;
   if (typeof match === 'string') return (m) => m.type === match;
@@ -281,110 +274,21 @@ function startNodeChild(
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   liveChildren.add(child);
-
-  const messages: Message[] = [];
-  const pending: Message[] = [];
-  const waiters: Waiter[] = [];
-  let stderr = '';
-  let exitInfo: ExitInfo | undefined;
-
-  const exited = new Promise<ExitInfo>((resolve) => {
-    const finish = (info: ExitInfo): void => {
-      if (exitInfo !== undefined) return;
-      exitInfo = info;
-      liveChildren.delete(child);
-      for (const w of waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.reject(new Error(`child exited (${describeExit(info)}) before a matching message${tail()}`));
-      }
-      resolve(info);
-    };
-    // 'close' waits for stdio to drain, so every message is parsed before waiters are failed.
-    child.on('close', (code, signal) => finish({ code, signal }));
-    child.on('error', (err) => {
-      stderr += `spawn error: ${err.message}\n`;
-      finish({ code: null, signal: null });
-    });
-  });
-
-  const tail = (): string => {
-    const parts: string[] = [];
-    if (stderr.trim().length > 0) parts.push(`stderr: ${stderr.trim().slice(-2000)}`);
-    if (pending.length > 0) parts.push(`unconsumed messages: ${JSON.stringify(pending).slice(-2000)}`);
-    return parts.length > 0 ? `\n${parts.join('\n')}` : '';
-  };
-
-  const deliver = (m: Message): void => {
-    messages.push(m);
-    const i = waiters.findIndex((w) => w.test(m));
-    if (i === -1) {
-      pending.push(m);
-      return;
-    }
-    const [w] = waiters.splice(i, 1);
-    clearTimeout(w!.timer);
-    w!.resolve(m);
-  };
-
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const text = line.trim();
-    if (text.length === 0) return;
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        deliver(parsed as Message);
-        return;
-      }
-    } catch {
-      // fall through: not a message
-    }
-    stderr += `[stdout, not JSON] ${text}\n`;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  // A child that exits while we write must not crash the test process with EPIPE.
-  child.stdin!.on('error', () => undefined);
-
+  const lines = new JsonLinesChild(child, `child ${scriptPath.split('/').pop()}`);
+  void lines.exited.then(() => liveChildren.delete(child));
   return {
     process: child,
     get pid(): number {
       return child.pid ?? -1;
     },
-    messages,
-    stderr: () => stderr,
-    send(message: unknown): void {
-      child.stdin!.write(`${JSON.stringify(message)}\n`);
-    },
-    nextMessage<T extends Message = Message>(match?: MessageMatcher, timeoutMs = 5000): Promise<T> {
-      const test = toPredicate(match);
-      const i = pending.findIndex(test);
-      if (i !== -1) return Promise.resolve(pending.splice(i, 1)[0] as T);
-      if (exitInfo !== undefined) {
-        return Promise.reject(
-          new Error(`child already exited (${describeExit(exitInfo)}), no matching message${tail()}`),
-        );
-      }
-      return new Promise<T>((resolve, reject) => {
-        const waiter: Waiter = {
-          test,
-          resolve: resolve as (m: Message) => void,
-          reject,
-          timer: setTimeout(() => {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            reject(new Error(`no matching message from child within ${timeoutMs} ms${tail()}`));
-          }, timeoutMs),
-        };
-        waiters.push(waiter);
-      });
-    },
-    kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-      if (exitInfo === undefined) child.kill(signal);
-    },
-    exited,
+    messages: lines.messages as Message[],
+    stderr: () => lines.stderr,
+    send: (message) => lines.send(message),
+    nextMessage: <T extends Message = Message>(match?: MessageMatcher, timeoutMs = 5000) =>
+      lines.next(toPredicate(match) as (m: JsonMessage) => boolean, timeoutMs) as Promise<T>,
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => lines.kill(signal),
+    exited: lines.exited,
   };
-}
-
-function describeExit(info: ExitInfo): string {
-  return info.signal !== null ? `signal ${info.signal}` : `code ${String(info.code)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

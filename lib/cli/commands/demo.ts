@@ -10,14 +10,14 @@
 // Without root: the loopback version (defaults, set, read back, probes
 // answered) and a line saying what root adds.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { getKeepalive, setKeepalive } from '../../index';
 import { captureLine, safeSystemDefaults } from '../announce';
 import { parseArgs } from '../args';
+import { JsonLinesChild } from '../children';
 import { flowFilter, tryCapture } from '../capture';
 import { settingsTable } from '../describe';
 import { CliError, ExitCode, usageError } from '../exit';
@@ -50,66 +50,21 @@ function namespacedHint(failure: string | null): string {
 
 type ChildEvent = Record<string, unknown> & { event: string; time: string };
 
-/** A `tcp-keepalive ... --json` child: its events, in order, and a way to wait for one. */
-class JsonChild {
-  readonly events: ChildEvent[] = [];
-  private stderr = '';
-  private readonly waiters: { match: (e: ChildEvent) => boolean; resolve: (e: ChildEvent) => void }[] = [];
-  private exitCode: number | null = null;
-  private exited = false;
-
-  constructor(
-    readonly name: string,
-    readonly process: ChildProcess,
-    private readonly onEvent: (child: JsonChild, event: ChildEvent) => void,
-  ) {
-    createInterface({ input: process.stdout! }).on('line', (line) => {
-      let event: ChildEvent;
-      try {
-        event = JSON.parse(line) as ChildEvent;
-      } catch {
-        this.stderr += `${line}\n`;
-        return;
-      }
-      this.events.push(event);
-      this.onEvent(this, event);
-      for (const waiter of [...this.waiters]) {
-        if (waiter.match(event)) {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          waiter.resolve(event);
-        }
-      }
-    });
-    process.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
-    process.on('exit', (code) => {
-      this.exited = true;
-      this.exitCode = code;
-    });
-  }
-
-  /** The first event (already seen or to come) that matches, or a failure after `timeoutMs`. */
-  async waitFor(what: string, match: (e: ChildEvent) => boolean, timeoutMs: number): Promise<ChildEvent> {
-    const seen = this.events.find(match);
-    if (seen) return seen;
-    return new Promise<ChildEvent>((resolve, reject) => {
-      const waiter = { match, resolve };
-      this.waiters.push(waiter);
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        const exited = this.exited ? ` (it exited with code ${this.exitCode})` : '';
-        const detail = this.stderr.trim().split('\n').pop() ?? '';
-        reject(new CliError(`demo failed: ${this.name}: no ${what} within ${formatElapsed(timeoutMs)}${exited}${detail ? `: ${detail}` : ''}`, ExitCode.INTERNAL, 'DEMO'));
-      }, timeoutMs);
-      const original = waiter.resolve;
-      waiter.resolve = (event) => {
-        clearTimeout(timer);
-        original(event);
-      };
-    });
+/** A `tcp-keepalive ... --json` child of the demo, named in its lines. */
+class DemoChild extends JsonLinesChild {
+  /** The first event that matches (already seen or to come); a demo failure after `timeoutMs`. */
+  async event(what: string, match: (e: ChildEvent) => boolean, timeoutMs: number): Promise<ChildEvent> {
+    try {
+      return (await this.waitFor((m) => match(m as ChildEvent), timeoutMs, what)) as ChildEvent;
+    } catch (error) {
+      const detail = this.stderr.trim().split('\n').pop() ?? '';
+      const why = (error as Error).message.split('\n')[0]!;
+      throw new CliError(`demo failed: ${why}${detail ? `: ${detail}` : ''}`, ExitCode.INTERNAL, 'DEMO');
+    }
   }
 
   lastStatus(): ChildEvent | undefined {
-    return [...this.events].reverse().find((event) => event.event === 'status');
+    return [...this.messages].reverse().find((event) => event.event === 'status') as ChildEvent | undefined;
   }
 }
 
@@ -141,14 +96,14 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
     // The children end when this process does, even if it is killed outright.
     const env: NodeJS.ProcessEnv = { ...process.env, TCP_KEEPALIVE_LIFELINE: '1' };
     delete env.NODE_OPTIONS;
-    const startChild = (name: string, host: typeof client, args: string[]): JsonChild =>
-      new JsonChild(name, hosts.spawn(host, process.execPath, [CLI, ...args, '--json'], env), forward);
+    const startChild = (name: string, host: typeof client, args: string[]): DemoChild =>
+      new DemoChild(hosts.spawn(host, process.execPath, [CLI, ...args, '--json'], env), name, (event) => forward(name, event as ChildEvent));
 
     // Events from the connections, shown as they come.
     const label: Record<string, string> = {};
-    const forward = (child: JsonChild, event: ChildEvent): void => {
+    const forward = (childName: string, event: ChildEvent): void => {
       const at = Date.parse(event.time);
-      const name = label[child.name] ?? child.name;
+      const name = label[childName] ?? childName;
       const { event: kind, time: _time, elapsedMs: _elapsed, ...fields } = event;
       let text: string | null = null;
       if (kind === 'probe') {
@@ -157,7 +112,7 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
       } else if (kind === 'answer') {
         const how = event.kind === 'RST' ? 'RST' : event.source === 'capture' ? 'TCP Keep-Alive ACK' : 'ACK (inferred)';
         text = `${name}  <- ${how}${typeof event.rttMs === 'number' ? `, answered in ${formatElapsed(event.rttMs)}` : ''}`;
-      } else if (kind === 'end' && child.name === 'peer') {
+      } else if (kind === 'end' && childName === 'peer') {
         // The client's kernel resets a connection it gives up on; the peer,
         // which still hears, learns of it that way.
         const why = event.reason === 'ECONNRESET' ? ' (a client gave up on it and reset it)' : '';
@@ -168,12 +123,12 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
         text = `${name}  state ${String(event.from)} -> ${String(event.to)}`;
       }
       if (kind === 'status' || kind === 'packet') text = null;
-      reporter.event(kind, { connection: child.name, ...fields }, text, Number.isNaN(at) ? Date.now() : at);
+      reporter.event(kind, { connection: childName, ...fields }, text, Number.isNaN(at) ? Date.now() : at);
     };
 
     const server = startChild('peer', peer, ['listen', `${peer.address}:${PEER_PORT}`, '--no-keepalive']);
     label.peer = 'peer'.padEnd(16);
-    await server.waitFor('listening event', (e) => e.event === 'listening', 10_000);
+    await server.event('listening event', (e) => e.event === 'listening', 10_000);
     step('peer', `peer: listening on ${peer.address}:${PEER_PORT} (keepalive left off; it just holds the connections)`);
 
     label.A = 'A (keepalive)'.padEnd(16);
@@ -181,8 +136,8 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
     const target = `${peer.address}:${PEER_PORT}`;
     const withKeepalive = startChild('A', client, ['connect', target, '-d', '1', '-i', '1', '-c', '3']);
     const withoutKeepalive = startChild('B', client, ['connect', target, '--no-keepalive']);
-    const connectedA = await withKeepalive.waitFor('connected event', (e) => e.event === 'connected', 10_000);
-    const connectedB = await withoutKeepalive.waitFor('connected event', (e) => e.event === 'connected', 10_000);
+    const connectedA = await withKeepalive.event('connected event', (e) => e.event === 'connected', 10_000);
+    const connectedB = await withoutKeepalive.event('connected event', (e) => e.event === 'connected', 10_000);
     const heldA = connectedA.keepalive as { idle: number; interval: number; count: number };
     const capture = connectedA.capture as { mode: string; reason: string | null };
     step(
@@ -193,12 +148,12 @@ async function namespacedDemo(reporter: Reporter, pair: HostPair): Promise<numbe
     step('connected', `${label.B}  connected; keepalive off`, { keepalive: connectedB.keepalive });
     step('capture', captureLine(capture.mode === 'packets' ? 'packets' : 'inferred', capture.reason), { capture });
 
-    await withKeepalive.waitFor('answered probe', (e) => e.event === 'answer' && e.kind === 'ACK', 10_000);
+    await withKeepalive.event('answered probe', (e) => e.event === 'answer' && e.kind === 'ACK', 10_000);
     await hosts.silencePeer();
     const silencedAt = Date.now();
     step('silence', `the peer goes silent: a blackhole route in its namespace drops everything it sends to the client (its sockets live on)`);
 
-    const end = await withKeepalive.waitFor('end of the connection', (e) => e.event === 'end', 15_000);
+    const end = await withKeepalive.event('end of the connection', (e) => e.event === 'end', 15_000);
     const endedAt = Date.parse(end.time);
     // B: give it a moment to show that nothing happens, then look at it from
     // outside, as an operator would, with `inspect`.
