@@ -250,9 +250,9 @@ describe.skipIf(!canUseNetns.ok)('netns test hosts', () => {
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       });
-      // Standalone in a temporary folder: its import of the shared child helper points at the build.
-      const children = pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'children.js')).href;
-      writeFileSync(compiled, outputText.replace(/(['"])\.\.\/\.\.\/lib\/cli\/children\1/, JSON.stringify(children)));
+      // Standalone in a temporary folder: its imports of the command's modules point at the build.
+      const built = (name: string): string => JSON.stringify(pathToFileURL(join(__dirname, '..', 'dist', 'cli', `${name}.js`)).href);
+      writeFileSync(compiled, outputText.replace(/(['"])\.\.\/\.\.\/lib\/cli\/(\w+)\1/g, (_, _quote, name: string) => built(name)));
       const driver = spawn(process.execPath, [HARNESS_DRIVER, compiled, ECHO_SERVER, mode], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });

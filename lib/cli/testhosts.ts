@@ -45,15 +45,19 @@ export interface HostPair {
   destroy(): void;
 }
 
+// The one registry of what this process made in other namespaces: the demo's
+// hosts, and the test suite's (test/helpers/netns.ts builds on these).
 const liveNamespaces = new Set<string>();
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-function listNamespaces(): string[] {
+export function listNamespaces(): string[] {
   try {
-    return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5000 })
+    // stderr ignored: while another process deletes a namespace, `ip netns list` prints
+    // "Peer netns reference is invalid." for it (exit status 0, the list is still right).
+    return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] })
       .split('\n')
-      .map((line) => line.trim().split(/\s+/)[0] ?? '')
+      .map((line) => line.trim().split(/\s+/)[0] ?? '') // "name" or "name (id: 3)"
       .filter(Boolean);
   } catch {
     return [];
@@ -61,9 +65,11 @@ function listNamespaces(): string[] {
 }
 
 /** Kills every process inside a namespace of ours, then deletes it. */
-function removeNamespace(name: string): void {
+export function removeNamespace(name: string): void {
   try {
-    const pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', timeout: 5000 }).split(/\s+/).filter(Boolean);
+    const pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] })
+      .split(/\s+/)
+      .filter(Boolean);
     for (const pid of pids) {
       try {
         process.kill(Number(pid), 'SIGKILL');
@@ -79,10 +85,28 @@ function removeNamespace(name: string): void {
   } catch {
     // already gone
   }
+  liveNamespaces.delete(name);
 }
 
-/** Synchronous, so that it also works from 'exit' and signal handlers. */
-function cleanupAll(): void {
+/** Records a namespace this process made: removed by cleanupAll() (and at exit) unless untracked first. */
+export function trackNamespace(name: string): void {
+  installExitCleanup();
+  liveNamespaces.add(name);
+}
+
+export function untrackNamespace(name: string): void {
+  liveNamespaces.delete(name);
+}
+
+/** Records a process started inside one of our namespaces: killed by cleanupAll(). */
+export function trackChild(child: ChildProcess): void {
+  installExitCleanup();
+  liveChildren.add(child);
+  child.on('exit', () => liveChildren.delete(child));
+}
+
+/** Kills the children, removes the namespaces. Synchronous: usable from 'exit' and signal handlers. */
+export function cleanupAll(): void {
   for (const child of liveChildren) {
     try {
       child.kill('SIGKILL');
@@ -91,11 +115,16 @@ function cleanupAll(): void {
     }
   }
   liveChildren.clear();
-  for (const name of liveNamespaces) removeNamespace(name);
-  liveNamespaces.clear();
+  for (const name of [...liveNamespaces]) removeNamespace(name);
 }
 
-function pidAlive(pid: number): boolean {
+function installExitCleanup(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', cleanupAll);
+}
+
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -104,12 +133,17 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Removes namespaces left by demo processes that were killed outright. */
-function sweepLeftovers(): string[] {
+/**
+ * Removes namespaces named by `pattern` (group 1: the pid of the process that
+ * made them) whose process is gone: killed outright, so nothing of its own
+ * could clean up. A live owner's namespaces, and every other name, are never
+ * touched. Returns the names removed.
+ */
+export function sweepNamespaces(pattern: RegExp): string[] {
   const removed: string[] = [];
   for (const name of listNamespaces()) {
-    const match = NAME_PATTERN.exec(name);
-    if (!match || Number(match[1]) === process.pid || pidAlive(Number(match[1]))) continue;
+    const match = pattern.exec(name);
+    if (!match || pidAlive(Number(match[1]))) continue;
     removeNamespace(name);
     removed.push(name);
   }
@@ -143,17 +177,13 @@ async function ip(args: readonly string[]): Promise<void> {
 }
 
 export async function createHostPair(): Promise<HostPair> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', cleanupAll);
-  }
-  const swept = sweepLeftovers();
+  const swept = sweepNamespaces(NAME_PATTERN);
   const tag = String(process.pid);
   const client: TestHost = { namespace: `${PREFIX}${tag}-c`, iface: `tkd${tag}c`, address: SUBNET.client };
   const peer: TestHost = { namespace: `${PREFIX}${tag}-p`, iface: `tkd${tag}p`, address: SUBNET.peer };
   try {
     for (const host of [client, peer]) {
-      liveNamespaces.add(host.namespace);
+      trackNamespace(host.namespace);
       await ip(['netns', 'add', host.namespace]);
     }
     // Both ends are created inside their namespaces: nothing ever appears in
@@ -168,10 +198,7 @@ export async function createHostPair(): Promise<HostPair> {
       await ip(['-n', host.namespace, 'link', 'set', host.iface, 'up']);
     }
   } catch (error) {
-    for (const host of [client, peer]) {
-      removeNamespace(host.namespace);
-      liveNamespaces.delete(host.namespace);
-    }
+    for (const host of [client, peer]) removeNamespace(host.namespace);
     throw error;
   }
 
@@ -188,8 +215,7 @@ export async function createHostPair(): Promise<HostPair> {
         env: env ?? process.env,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      liveChildren.add(child);
-      child.on('exit', () => liveChildren.delete(child));
+      trackChild(child);
       // A child that exits while we write to it must not crash the demo.
       child.stdin?.on('error', () => undefined);
       return child;

@@ -12,6 +12,14 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 import { JsonLinesChild, type JsonMessage } from '../../lib/cli/children';
+import {
+  cleanupAll,
+  listNamespaces,
+  sweepNamespaces,
+  trackChild,
+  trackNamespace,
+  untrackNamespace,
+} from '../../lib/cli/testhosts';
 
 const execFileAsync = promisify(execFile);
 
@@ -87,34 +95,14 @@ export const canUseNetns: NetnsAvailability = checkNetns();
 // ---------------------------------------------------------------------------------------------
 // Process-wide bookkeeping and cleanup
 
-const liveNamespaces = new Set<string>();
-const liveChildren = new Set<ChildProcess>();
+// The registry, cleanup, liveness check and sweep are the command's own
+// (lib/cli/testhosts.ts): one manager for the demo's hosts and these.
 let counter = 0;
 let handlersInstalled = false;
 let swept = false;
 
-/** Synchronous: usable from 'exit' and signal handlers, where nothing async runs any more. */
-function cleanupSync(): void {
-  for (const child of liveChildren) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  liveChildren.clear();
-  for (const ns of liveNamespaces) {
-    try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 5000 });
-    } catch {
-      // already gone
-    }
-  }
-  liveNamespaces.clear();
-}
-
 function onSignal(signal: NodeJS.Signals): void {
-  cleanupSync();
+  cleanupAll();
   // If we are the only listener, adding it suppressed the default "terminate": restore that.
   if (process.listenerCount(signal) === 1) {
     process.removeListener(signal, onSignal);
@@ -125,20 +113,8 @@ function onSignal(signal: NodeJS.Signals): void {
 function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on('exit', cleanupSync);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-}
-
-function listNamespaces(): string[] {
-  // stderr ignored: while another process deletes a namespace, `ip netns list` prints
-  // "Peer netns reference is invalid." for it (exit status 0, the list is still right).
-  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  // Lines look like "name" or "name (id: 3)".
-  return out
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/)[0] ?? '')
-    .filter((name) => name.length > 0);
 }
 
 /** Namespaces created by this process (and thread) that still exist. Empty when all is clean. */
@@ -146,32 +122,12 @@ export function leftoverNamespaces(): string[] {
   return listNamespaces().filter((name) => name.startsWith(OWN_PREFIX));
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Delete harness namespaces whose creating process is dead (it was SIGKILLed, so no handler ran).
  * Namespaces of live processes are never touched. Returns the names deleted.
  */
 export function sweepStaleNamespaces(): string[] {
-  const deleted: string[] = [];
-  for (const name of listNamespaces()) {
-    const m = NAME_RE.exec(name);
-    if (m === null || pidAlive(Number(m[1]))) continue;
-    try {
-      execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore', timeout: 5000 });
-      deleted.push(name);
-    } catch {
-      // raced with another sweeper
-    }
-  }
-  return deleted;
+  return sweepNamespaces(NAME_RE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,9 +229,8 @@ function startNodeChild(
     env: { ...baseEnv, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  liveChildren.add(child);
+  trackChild(child);
   const lines = new JsonLinesChild(child, `child ${scriptPath.split('/').pop()}`);
-  void lines.exited.then(() => liveChildren.delete(child));
   return {
     process: child,
     get pid(): number {
@@ -425,22 +380,25 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
     await run('ip', ['netns', 'exec', host.name, 'tee', sysctlPath(key)], `${value}\n`);
   };
 
+  const created = new Set<string>();
   const deleteNamespaces = async (): Promise<void> => {
     for (const host of [a, b]) {
-      if (!liveNamespaces.has(host.name)) continue;
+      if (!created.has(host.name)) continue;
       try {
         await run('ip', ['netns', 'del', host.name]);
       } catch (err) {
         if (listNamespaces().includes(host.name)) throw err;
       }
-      liveNamespaces.delete(host.name);
+      created.delete(host.name);
+      untrackNamespace(host.name);
     }
   };
 
   try {
     for (const host of [a, b]) {
       await run('ip', ['netns', 'add', host.name]);
-      liveNamespaces.add(host.name);
+      created.add(host.name);
+      trackNamespace(host.name);
     }
     // Both ends are created directly inside their namespaces: nothing appears in the host's.
     // Distinct ifindexes matter: in two fresh namespaces both ends would get index 2, and a veth
@@ -547,12 +505,9 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
       const child = spawn('ip', ['netns', 'exec', resolve(ns).name, cmd, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      liveChildren.add(child);
+      trackChild(child);
       processes.add(child);
-      child.on('close', () => {
-        liveChildren.delete(child);
-        processes.delete(child);
-      });
+      child.on('close', () => processes.delete(child));
       return child;
     },
     spawnNode(ns, scriptPath, args = [], env = {}) {
