@@ -286,6 +286,7 @@ describe.skipIf(!canUseNetns.ok)('netns test hosts', () => {
 
     it('uncaught exception: namespaces are removed on exit', async () => {
       const { driver, names, exited } = await startDriver('throw');
+      driver.kill('SIGUSR2');
       await exited;
       expect(driver.exitCode).toBe(1);
       const present = namespacesOnSystem();
