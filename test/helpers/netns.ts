@@ -14,11 +14,12 @@ import { threadId } from 'node:worker_threads';
 import { JsonLinesChild, type JsonMessage } from '../../lib/cli/children';
 import {
   cleanupAll,
+  joinNamespaces,
   listNamespaces,
   sweepNamespaces,
   trackChild,
-  trackNamespace,
   untrackNamespace,
+  type VethEnd,
 } from '../../lib/cli/testhosts';
 
 const execFileAsync = promisify(execFile);
@@ -394,41 +395,22 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
     }
   };
 
-  try {
-    for (const host of [a, b]) {
-      await run('ip', ['netns', 'add', host.name]);
-      created.add(host.name);
-      trackNamespace(host.name);
+  // The namespaces, the veth pair and IPv4 are made as for the demo (lib/cli/testhosts.ts).
+  const end = (host: TestHost): VethEnd => ({ namespace: host.name, iface: host.iface, address: host.addr, prefix: 30 });
+  const byNamespace = (name: string): TestHost => (name === a.name ? a : b);
+  for (const host of [a, b]) created.add(host.name);
+  await joinNamespaces(end(a), end(b), async ({ namespace }) => {
+    const host = byNamespace(namespace);
+    if (host.addr6 !== undefined) {
+      // Keep IPv6 addresses across linkDown/linkUp like IPv4 ones (the kernel drops them).
+      await writeSysctl(host, `net.ipv6.conf.${host.iface}.keep_addr_on_down`, 1);
+      // nodad: no duplicate address detection (~1 s) for an address that exists only here.
+      await run('ip', ['-n', host.name, '-6', 'addr', 'add', `${host.addr6}/126`, 'dev', host.iface, 'nodad']);
     }
-    // Both ends are created directly inside their namespaces: nothing appears in the host's.
-    // Distinct ifindexes matter: in two fresh namespaces both ends would get index 2, and a veth
-    // whose ifindex equals its peer's (iflink) is not an "urgent" linkwatch device, so its
-    // carrier-up is deferred up to 1 s; IPv6 addresses stay tentative meanwhile and the first
-    // IPv6 connect took ~1.1 s (measured). With 10/11 it takes ~10 ms.
-    await run('ip', [
-      'link', 'add', a.iface, 'index', '10', 'netns', a.name,
-      'type', 'veth', 'peer', 'name', b.iface, 'index', '11', 'netns', b.name,
-    ]);
-    for (const host of [a, b]) {
-      await run('ip', ['-n', host.name, 'link', 'set', 'lo', 'up']);
-      await run('ip', ['-n', host.name, 'addr', 'add', `${host.addr}/30`, 'dev', host.iface]);
-      if (host.addr6 !== undefined) {
-        // Keep IPv6 addresses across linkDown/linkUp like IPv4 ones (the kernel drops them).
-        await writeSysctl(host, `net.ipv6.conf.${host.iface}.keep_addr_on_down`, 1);
-        // nodad: no duplicate address detection (~1 s) for an address that exists only here.
-        await run('ip', ['-n', host.name, '-6', 'addr', 'add', `${host.addr6}/126`, 'dev', host.iface, 'nodad']);
-      }
-      for (const [key, value] of Object.entries(opts.sysctls ?? {})) {
-        await writeSysctl(host, key, value);
-      }
+    for (const [key, value] of Object.entries(opts.sysctls ?? {})) {
+      await writeSysctl(host, key, value);
     }
-    for (const host of [a, b]) {
-      await run('ip', ['-n', host.name, 'link', 'set', host.iface, 'up']);
-    }
-  } catch (err) {
-    await deleteNamespaces().catch(() => undefined);
-    throw err;
-  }
+  });
 
   return {
     a,
