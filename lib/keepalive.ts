@@ -2,7 +2,15 @@
 // returns is what the kernel holds after the call, read back with getsockopt.
 import net from 'node:net';
 import type { NativeFieldName } from '../binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, socketNotConnected } from './errors';
+import {
+  featureUnavailable,
+  invalidArgType,
+  invalidArgValue,
+  outOfRange,
+  serverNotRunning,
+  serverWithoutDescriptor,
+  socketNotConnected,
+} from './errors';
 import { binding, FIELDS, FIELD_BIT, nativeError, results, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
 import type {
@@ -15,7 +23,7 @@ import type {
   TcpInfo,
   TcpStateName,
 } from './types';
-import { mergeRequests, validateInt32, validateKeepaliveOptions, type KeepaliveRequest } from './validators';
+import { copyViewBytes, mergeRequests, validateInt32, validateKeepaliveOptions, type KeepaliveRequest } from './validators';
 
 
 const UNSUPPORTED_SLOT = FIELDS.length;
@@ -170,14 +178,21 @@ export function setKeepalive(target: number, options?: KeepaliveOptions): Keepal
 export function setKeepalive(target: net.Socket | net.Server, options?: KeepaliveOptions): KeepaliveState | null;
 export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null;
 export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null {
-  const fd = descriptorOf(target, setKeepalive);
+  // Options first, completely: a getter run later could close the socket and
+  // let another one take its descriptor number before the call is made.
   const request = validateKeepaliveOptions(options, setKeepalive);
-  if (target instanceof net.Server) return configureServer(target, request, setKeepalive);
+  return applyRequest(target, request, setKeepalive);
+}
+
+/** setKeepalive() with options already read and checked. */
+export function applyRequest(target: KeepaliveTarget, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
+  const fd = descriptorOf(target, caller);
+  if (target instanceof net.Server) return configureServer(target, request, caller);
   if (fd === NOT_YET) {
     deferUntilConnected(target as net.Socket, request);
     return null;
   }
-  return apply(fd, request, setKeepalive);
+  return apply(fd, request, caller);
 }
 
 /** The descriptor of a target that must already have one. */
@@ -185,10 +200,8 @@ function connectedDescriptor(target: unknown, caller: Function): number {
   const fd = descriptorOf(target, caller);
   if (fd !== NOT_YET) return fd;
   if (target instanceof net.Server) {
-    const error = new Error('Server is not running.');
-    Object.assign(error, { code: 'ERR_SERVER_NOT_RUNNING' });
-    Error.captureStackTrace(error, caller);
-    throw error;
+    // Listening through a cluster primary: there is no socket here to read.
+    throw target.listening ? serverWithoutDescriptor(caller) : serverNotRunning(caller);
   }
   throw socketNotConnected(caller);
 }
@@ -340,12 +353,7 @@ export function setSockOpt(
   const kind = validateType(type, setSockOpt);
   let rc: number;
   if (kind === 'buffer') {
-    if (!ArrayBuffer.isView(value)) throw invalidArgType('value', 'an instance of Buffer, TypedArray, or DataView', value, setSockOpt);
-    if (value.byteLength > MAX_BUFFER_OPTION) {
-      throw outOfRange('value.byteLength', `<= ${MAX_BUFFER_OPTION}`, value.byteLength, setSockOpt);
-    }
-    // The binding takes typed arrays; a DataView is viewed as bytes.
-    const bytes = value instanceof DataView ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+    const bytes = copyViewBytes(value, 'value', MAX_BUFFER_OPTION, setSockOpt);
     rc = binding.setSockOptBuffer(fd, level, name, bytes);
   } else if (kind === 'bool') {
     if (typeof value !== 'boolean') throw invalidArgType('value', 'of type boolean', value, setSockOpt);

@@ -1,8 +1,9 @@
 // Argument checks, all done before any system call, with Node's error shapes.
 import type { NativeFieldLimits } from '../binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, unreadableArg } from './errors';
 import { binding, FIELD_BIT } from './native';
 import type { KeepaliveField, KeepaliveOptions } from './types';
+import { types } from 'node:util';
 
 /** A validated change, in the kernel's units rounded up, ready for the binding. */
 export interface KeepaliveRequest {
@@ -63,20 +64,54 @@ function isOption(key: string): boolean {
   return key === 'enable' || key === 'idle' || key === 'interval' || key === 'count' || key === 'userTimeout';
 }
 
-/** Checks `options` completely and returns the change to make. */
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The options as they are now, read once: each own enumerable property once
+ * (a getter runs once, a proxy is asked once), nothing inherited (a polluted
+ * Object.prototype changes nothing). Whatever the caller's object does
+ * afterwards, the snapshot stays. A getter or trap that throws becomes
+ * ERR_INVALID_ARG_VALUE, before any system call.
+ */
+function snapshotOptions(options: object, caller: Function): KeepaliveOptions {
+  const snapshot: Record<string, unknown> = Object.create(null); // nothing inherited on this side either
+  let unknownKey: string | undefined;
+  try {
+    // for-in walks inherited keys too; only own ones count. No array allocated.
+    for (const key in options) {
+      if (!hasOwn.call(options, key)) continue;
+      snapshot[key] = (options as Record<string, unknown>)[key];
+      if (!isOption(key)) {
+        unknownKey = key;
+        break;
+      }
+    }
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
+  }
+  if (unknownKey !== undefined) {
+    throw invalidArgValue(`options.${unknownKey}`, snapshot[unknownKey], `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
+  }
+  return snapshot as KeepaliveOptions;
+}
+
+/**
+ * Reads `options` once (see snapshotOptions), checks it completely and
+ * returns the change to make: plain numbers, which nothing the caller does
+ * later can alter.
+ */
 export function validateKeepaliveOptions(options: unknown, caller: Function): KeepaliveRequest {
   const request: KeepaliveRequest = { fields: FIELD_BIT.enable, enable: true, idle: 0, interval: 0, count: 0, userTimeout: 0 };
   if (options === undefined) return request;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArgType('options', 'of type object', options, caller);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options, caller);
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(options); // throws for a revoked proxy
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
   }
-  // Own keys only, as Object.keys would give, without allocating an array.
-  for (const key in options) {
-    if (!isOption(key) && Object.prototype.hasOwnProperty.call(options, key)) {
-      throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
-    }
-  }
-  const { enable, idle, interval, count, userTimeout } = options as KeepaliveOptions;
+  if (isArray) throw invalidArgType('options', 'of type object', options, caller);
+  const { enable, idle, interval, count, userTimeout } = snapshotOptions(options, caller);
   if (enable !== undefined) {
     if (typeof enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', enable, caller);
     request.enable = enable;
@@ -118,4 +153,43 @@ export function validateInt32(value: unknown, name: string, caller: Function, mi
   if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value, caller);
   if (value < min || value > 2147483647) throw outOfRange(name, `>= ${min} && <= 2147483647`, value, caller);
   return value;
+}
+
+// The engine's own accessors: a view's own `byteOffset`/`byteLength`/`buffer`
+// properties (or a subclass's getters) may lie; these cannot.
+function intrinsicGetter(prototype: object, name: string): (this: unknown) => unknown {
+  return Object.getOwnPropertyDescriptor(prototype, name)!.get!;
+}
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayBuffer = intrinsicGetter(TypedArrayPrototype, 'buffer');
+const typedArrayByteOffset = intrinsicGetter(TypedArrayPrototype, 'byteOffset');
+const typedArrayByteLength = intrinsicGetter(TypedArrayPrototype, 'byteLength');
+const dataViewBuffer = intrinsicGetter(DataView.prototype, 'buffer');
+const dataViewByteOffset = intrinsicGetter(DataView.prototype, 'byteOffset');
+const dataViewByteLength = intrinsicGetter(DataView.prototype, 'byteLength');
+
+/**
+ * A private copy of the bytes an ArrayBufferView shows, read through the
+ * engine's accessors, at most `maxLength` bytes. The copy is a plain
+ * Uint8Array on its own ArrayBuffer: the binding never sees a shared,
+ * resizable or detached buffer, an offset, or bytes another thread changes
+ * during the call. A detached view is ERR_INVALID_ARG_VALUE.
+ */
+export function copyViewBytes(value: unknown, name: string, maxLength: number, caller: Function): Uint8Array {
+  // ArrayBuffer.isView looks at the object itself, never at a proxy's target.
+  if (!ArrayBuffer.isView(value)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value, caller);
+  const isDataView = types.isDataView(value);
+  let bytes: Uint8Array;
+  try {
+    // Reading a DataView's length throws once its buffer is detached; a
+    // typed array reports 0, and the Uint8Array constructor throws instead.
+    const buffer = (isDataView ? dataViewBuffer : typedArrayBuffer).call(value) as ArrayBufferLike;
+    const offset = (isDataView ? dataViewByteOffset : typedArrayByteOffset).call(value) as number;
+    const length = (isDataView ? dataViewByteLength : typedArrayByteLength).call(value) as number;
+    bytes = new Uint8Array(buffer, offset, length);
+  } catch {
+    throw invalidArgValue(name, value, 'is a view of a detached ArrayBuffer', caller);
+  }
+  if (bytes.byteLength > maxLength) throw outOfRange(`${name}.byteLength`, `<= ${maxLength}`, bytes.byteLength, caller);
+  return bytes.slice();
 }
