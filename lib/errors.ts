@@ -28,6 +28,16 @@ function describeReceived(value: unknown): string {
   return ` Received type ${typeof value} (${shown})`;
 }
 
+// inspect() itself throws for some values (a DataView of a detached or
+// shrunk buffer): the error being built must not turn into another one.
+function inspectSafely(value: unknown): string {
+  try {
+    return inspect(value);
+  } catch {
+    return describeReceived(value).replace(/^ Received /, '');
+  }
+}
+
 function argLabel(name: string): string {
   return name.includes('.') ? `"${name}" property` : `"${name}" argument`;
 }
@@ -43,7 +53,7 @@ export function invalidArgType(name: string, expected: string, value: unknown, c
 export function invalidArgValue(name: string, value: unknown, reason: string, caller?: Function) {
   const kind = name.includes('.') ? 'property' : 'argument';
   return withCode(
-    new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspect(value)}`),
+    new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspectSafely(value)}`),
     'ERR_INVALID_ARG_VALUE',
     caller,
   );
@@ -51,7 +61,7 @@ export function invalidArgValue(name: string, value: unknown, reason: string, ca
 
 export function outOfRange(name: string, range: string, value: unknown, caller?: Function) {
   return withCode(
-    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`),
+    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${inspectSafely(value)}`),
     'ERR_OUT_OF_RANGE',
     caller,
   );

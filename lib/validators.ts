@@ -1,5 +1,6 @@
 // Argument checks, all done before any system call, with Node's error shapes.
-import type { NativeFieldLimits } from '../binding';
+import { types } from 'node:util';
+import type { NativeFieldLimits, NativeRefusedOption } from '../binding';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { binding, FIELD_BIT } from './native';
 import type { KeepaliveField, KeepaliveOptions } from './types';
@@ -118,4 +119,62 @@ export function validateInt32(value: unknown, name: string, caller: Function, mi
   if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value, caller);
   if (value < min || value > 2147483647) throw outOfRange(name, `>= ${min} && <= 2147483647`, value, caller);
   return value;
+}
+
+// --- The generic option functions (getSockOpt / setSockOpt) ---------------
+
+const REFUSED: readonly NativeRefusedOption[] = binding.refusedOptions;
+
+/** Why the generic functions refuse an entry of the platform's list. */
+export function refusalReason(entry: NativeRefusedOption): string {
+  return `is ${entry.label} (level ${entry.level}), which getSockOpt/setSockOpt refuse on this platform: ${entry.reason}`;
+}
+
+/**
+ * Throws ERR_INVALID_ARG_VALUE for an option whose payload holds a pointer
+ * or whose length is not a byte count on this platform (the addon's list,
+ * which the addon also enforces for direct calls).
+ */
+export function validateOptionAllowed(level: number, name: number, caller: Function): void {
+  for (const entry of REFUSED) {
+    if (entry.level === level && name >= entry.first && name <= entry.last) {
+      throw invalidArgValue('name', name, refusalReason(entry), caller);
+    }
+  }
+}
+
+// The engine's own accessors, taken once: a view's `byteLength` property can
+// be redefined on the view or its prototype, these cannot be.
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const { apply } = Reflect;
+const accessor = (prototype: object, key: string) => Object.getOwnPropertyDescriptor(prototype, key)!.get!;
+const typedArrayByteLength = accessor(TypedArrayPrototype, 'byteLength');
+// Throws for a detached or out-of-bounds typed array, which otherwise just
+// reports 0 bytes, like an empty one; DataView's accessor throws by itself.
+const typedArrayKeys = (TypedArrayPrototype as { keys: Function }).keys;
+const dataViewByteLength = accessor(DataView.prototype, 'byteLength');
+
+/**
+ * The true byte length of an ArrayBufferView value for setSockOpt: a coded
+ * error for anything else, a detached or out-of-bounds view (a resizable
+ * buffer shrunk under it), or more than `max` bytes. The addon reads the
+ * bytes from the engine, never through the view's properties.
+ */
+export function validateOptionBytes(value: unknown, name: string, max: number, caller: Function): number {
+  let length: number;
+  try {
+    if (types.isTypedArray(value)) {
+      apply(typedArrayKeys, value, []);
+      length = apply(typedArrayByteLength, value, []) as number;
+    } else if (types.isDataView(value)) {
+      length = apply(dataViewByteLength, value, []) as number;
+    } else {
+      throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value, caller);
+    }
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== undefined) throw error;
+    throw invalidArgValue(name, value, 'is backed by a detached ArrayBuffer or lies outside its resized buffer', caller);
+  }
+  if (length > max) throw outOfRange(`${name}.byteLength`, `<= ${max}`, length, caller);
+  return length;
 }
