@@ -17,14 +17,17 @@ function withCode<E extends Error>(error: E, code: string, caller?: Function): E
 
 // Describing a value must not throw, whatever the value: no custom inspect
 // functions (inspect shows proxies and getters without calling them), and
-// where inspect still fails (a throwing constructor name, a detached
-// DataView) a plain description instead.
+// where inspect still fails (a throwing constructor name, a DataView of a
+// detached or shrunk buffer) a plain description instead: the error being
+// built must not turn into another one.
 function inspect(value: unknown, options: { depth?: number } = {}): string {
   try {
     return utilInspect(value, { ...options, customInspect: false, colors: false });
   } catch {
     if (typeof value !== 'object' || value === null) return typeof value;
-    return types.isProxy(value) ? '<Proxy>' : '<object that cannot be inspected>';
+    if (types.isProxy(value)) return '<Proxy>';
+    const name = constructorName(value);
+    return name ? `an instance of ${name}` : '<object that cannot be inspected>';
   }
 }
 

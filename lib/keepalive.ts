@@ -23,12 +23,19 @@ import type {
   TcpInfo,
   TcpStateName,
 } from './types';
-import { copyViewBytes, mergeRequests, validateInt32, validateKeepaliveOptions, type KeepaliveRequest } from './validators';
+import {
+  mergeRequests,
+  validateInt32,
+  validateKeepaliveOptions,
+  validateOptionAllowed,
+  validateOptionBytes,
+  type KeepaliveRequest,
+} from './validators';
 
 
 const UNSUPPORTED_SLOT = FIELDS.length;
 const REMEMBERED_SLOT = FIELDS.length + 1;
-const MAX_BUFFER_OPTION = 65536;
+const MAX_BUFFER_OPTION = binding.maxOptionLength;
 
 // A request waiting for a socket to connect or a server to listen, and the
 // request a server applies to each accepted connection where the OS does not
@@ -303,6 +310,11 @@ function validateType(type: unknown, caller: Function): SockOptType {
  * Reads any socket option. `level` and `name` are this platform's numbers
  * (see `constants`). For 'buffer', `length` bytes are offered to the kernel
  * (default 256, at most 65536) and the bytes it wrote are returned.
+ *
+ * Options whose payload holds a pointer or whose length is not a byte count
+ * on this platform are refused with ERR_INVALID_ARG_VALUE (docs/security.md
+ * lists them). The kernel writes into private memory that ends at a guard
+ * page, so an option that overruns anyway fails with EFAULT.
  */
 export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: 'int'): number;
 export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: 'bool'): boolean;
@@ -319,6 +331,7 @@ export function getSockOpt(
   validateInt32(level, 'level', getSockOpt);
   validateInt32(name, 'name', getSockOpt);
   const kind = validateType(type, getSockOpt);
+  validateOptionAllowed(level, name, getSockOpt);
   if (kind === 'buffer') {
     validateInt32(length, 'length', getSockOpt, 1);
     if (length > MAX_BUFFER_OPTION) throw outOfRange('length', `>= 1 && <= ${MAX_BUFFER_OPTION}`, length, getSockOpt);
@@ -334,7 +347,10 @@ export function getSockOpt(
 /**
  * Sets any socket option: an int32 for 'int', a boolean for 'bool', a Buffer
  * or other ArrayBufferView (at most 65536 bytes, passed with its exact
- * length) for 'buffer'.
+ * length) for 'buffer'. A view's bytes are the ones it truly covers
+ * (SharedArrayBuffer and resizable buffers included); a detached or
+ * out-of-bounds view is refused before any system call. The same options
+ * as for getSockOpt are refused.
  */
 export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: number, type: 'int'): void;
 export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: boolean, type: 'bool'): void;
@@ -351,10 +367,11 @@ export function setSockOpt(
   validateInt32(level, 'level', setSockOpt);
   validateInt32(name, 'name', setSockOpt);
   const kind = validateType(type, setSockOpt);
+  validateOptionAllowed(level, name, setSockOpt);
   let rc: number;
   if (kind === 'buffer') {
-    const bytes = copyViewBytes(value, 'value', MAX_BUFFER_OPTION, setSockOpt);
-    rc = binding.setSockOptBuffer(fd, level, name, bytes);
+    validateOptionBytes(value, 'value', MAX_BUFFER_OPTION, setSockOpt);
+    rc = binding.setSockOptBuffer(fd, level, name, value as ArrayBufferView);
   } else if (kind === 'bool') {
     if (typeof value !== 'boolean') throw invalidArgType('value', 'of type boolean', value, setSockOpt);
     rc = binding.setSockOptInt(fd, level, name, value ? 1 : 0);

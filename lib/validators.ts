@@ -1,9 +1,9 @@
 // Argument checks, all done before any system call, with Node's error shapes.
-import type { NativeFieldLimits } from '../binding';
+import { types } from 'node:util';
+import type { NativeFieldLimits, NativeRefusedOption } from '../binding';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, unreadableArg } from './errors';
 import { binding, FIELD_BIT } from './native';
 import type { KeepaliveField, KeepaliveOptions } from './types';
-import { types } from 'node:util';
 
 /** A validated change, in the kernel's units rounded up, ready for the binding. */
 export interface KeepaliveRequest {
@@ -155,41 +155,60 @@ export function validateInt32(value: unknown, name: string, caller: Function, mi
   return value;
 }
 
-// The engine's own accessors: a view's own `byteOffset`/`byteLength`/`buffer`
-// properties (or a subclass's getters) may lie; these cannot.
-function intrinsicGetter(prototype: object, name: string): (this: unknown) => unknown {
-  return Object.getOwnPropertyDescriptor(prototype, name)!.get!;
+// --- The generic option functions (getSockOpt / setSockOpt) ---------------
+
+const REFUSED: readonly NativeRefusedOption[] = binding.refusedOptions;
+
+/** Why the generic functions refuse an entry of the platform's list. */
+export function refusalReason(entry: NativeRefusedOption): string {
+  return `is ${entry.label} (level ${entry.level}), which getSockOpt/setSockOpt refuse on this platform: ${entry.reason}`;
 }
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayBuffer = intrinsicGetter(TypedArrayPrototype, 'buffer');
-const typedArrayByteOffset = intrinsicGetter(TypedArrayPrototype, 'byteOffset');
-const typedArrayByteLength = intrinsicGetter(TypedArrayPrototype, 'byteLength');
-const dataViewBuffer = intrinsicGetter(DataView.prototype, 'buffer');
-const dataViewByteOffset = intrinsicGetter(DataView.prototype, 'byteOffset');
-const dataViewByteLength = intrinsicGetter(DataView.prototype, 'byteLength');
 
 /**
- * A private copy of the bytes an ArrayBufferView shows, read through the
- * engine's accessors, at most `maxLength` bytes. The copy is a plain
- * Uint8Array on its own ArrayBuffer: the binding never sees a shared,
- * resizable or detached buffer, an offset, or bytes another thread changes
- * during the call. A detached view is ERR_INVALID_ARG_VALUE.
+ * Throws ERR_INVALID_ARG_VALUE for an option whose payload holds a pointer
+ * or whose length is not a byte count on this platform (the addon's list,
+ * which the addon also enforces for direct calls).
  */
-export function copyViewBytes(value: unknown, name: string, maxLength: number, caller: Function): Uint8Array {
-  // ArrayBuffer.isView looks at the object itself, never at a proxy's target.
-  if (!ArrayBuffer.isView(value)) throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value, caller);
-  const isDataView = types.isDataView(value);
-  let bytes: Uint8Array;
-  try {
-    // Reading a DataView's length throws once its buffer is detached; a
-    // typed array reports 0, and the Uint8Array constructor throws instead.
-    const buffer = (isDataView ? dataViewBuffer : typedArrayBuffer).call(value) as ArrayBufferLike;
-    const offset = (isDataView ? dataViewByteOffset : typedArrayByteOffset).call(value) as number;
-    const length = (isDataView ? dataViewByteLength : typedArrayByteLength).call(value) as number;
-    bytes = new Uint8Array(buffer, offset, length);
-  } catch {
-    throw invalidArgValue(name, value, 'is a view of a detached ArrayBuffer', caller);
+export function validateOptionAllowed(level: number, name: number, caller: Function): void {
+  for (const entry of REFUSED) {
+    if (entry.level === level && name >= entry.first && name <= entry.last) {
+      throw invalidArgValue('name', name, refusalReason(entry), caller);
+    }
   }
-  if (bytes.byteLength > maxLength) throw outOfRange(`${name}.byteLength`, `<= ${maxLength}`, bytes.byteLength, caller);
-  return bytes.slice();
+}
+
+// The engine's own accessors, taken once: a view's `byteLength` property can
+// be redefined on the view or its prototype, these cannot be.
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const { apply } = Reflect;
+const accessor = (prototype: object, key: string) => Object.getOwnPropertyDescriptor(prototype, key)!.get!;
+const typedArrayByteLength = accessor(TypedArrayPrototype, 'byteLength');
+// Throws for a detached or out-of-bounds typed array, which otherwise just
+// reports 0 bytes, like an empty one; DataView's accessor throws by itself.
+const typedArrayKeys = (TypedArrayPrototype as { keys: Function }).keys;
+const dataViewByteLength = accessor(DataView.prototype, 'byteLength');
+
+/**
+ * The true byte length of an ArrayBufferView value for setSockOpt: a coded
+ * error for anything else, a detached or out-of-bounds view (a resizable
+ * buffer shrunk under it), or more than `max` bytes. The addon reads the
+ * bytes from the engine, never through the view's properties.
+ */
+export function validateOptionBytes(value: unknown, name: string, max: number, caller: Function): number {
+  let length: number;
+  try {
+    if (types.isTypedArray(value)) {
+      apply(typedArrayKeys, value, []);
+      length = apply(typedArrayByteLength, value, []) as number;
+    } else if (types.isDataView(value)) {
+      length = apply(dataViewByteLength, value, []) as number;
+    } else {
+      throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value, caller);
+    }
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== undefined) throw error;
+    throw invalidArgValue(name, value, 'is backed by a detached ArrayBuffer or lies outside its resized buffer', caller);
+  }
+  if (length > max) throw outOfRange(`${name}.byteLength`, `<= ${max}`, length, caller);
+  return length;
 }

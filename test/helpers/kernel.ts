@@ -57,3 +57,23 @@ export function kernelTcpInfo(target: net.Socket | number): KernelTcpInfo {
 export function kernelInt(target: net.Socket | number, level: number, name: number): number {
   return run(target, { do: 'int', level, name });
 }
+
+/** getsockopt with a `length`-byte buffer, as CPython does it. */
+export function kernelBytes(target: net.Socket | number, level: number, name: number, length: number): Buffer {
+  return Buffer.from(run<string>(target, { do: 'bytes', level, name, length }), 'hex');
+}
+
+/** setsockopt with these bytes, behind the library's back. */
+export function kernelSetBytes(target: net.Socket | number, level: number, name: number, bytes: Uint8Array): void {
+  run(target, { do: 'setbytes', level, name, hex: Buffer.from(bytes).toString('hex') });
+}
+
+/** Attaches a classic BPF filter of `instructions` instructions that accepts everything (Linux). */
+export function kernelAttachFilter(target: net.Socket | number, instructions: number): void {
+  run(target, { do: 'attach-filter', instructions });
+}
+
+/** The attached socket filter's length in instructions, 0 for none (Linux). */
+export function kernelFilterLength(target: net.Socket | number): number {
+  return run(target, { do: 'filter-length' });
+}
