@@ -110,6 +110,19 @@ function describeError(error: Error): string {
   return typeof message === 'string' ? message : inspect(error, { depth: 0 });
 }
 
+export function socketClosed(caller?: Function) {
+  return withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED', caller);
+}
+
+export function socketNotConnected(caller?: Function) {
+  return withCode(
+    new Error("Socket is not connected yet: it has no file descriptor until 'connect'"),
+    'ERR_SOCKET_NOT_CONNECTED',
+    caller,
+  );
+}
+
+/** Node's error for a server that is not listening (`server.address()` is null). */
 export function serverNotRunning(caller?: Function) {
   return withCode(new Error('Server is not running.'), 'ERR_SERVER_NOT_RUNNING', caller);
 }
@@ -127,18 +140,6 @@ export function serverWithoutDescriptor(caller?: Function) {
         'server in the primary.',
     ),
     'ERR_SERVER_NO_DESCRIPTOR',
-    caller,
-  );
-}
-
-export function socketClosed(caller?: Function) {
-  return withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED', caller);
-}
-
-export function socketNotConnected(caller?: Function) {
-  return withCode(
-    new Error("Socket is not connected yet: it has no file descriptor until 'connect'"),
-    'ERR_SOCKET_NOT_CONNECTED',
     caller,
   );
 }
