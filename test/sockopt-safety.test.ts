@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, constants, getSockOpt, setSockOpt } from '../lib/index';
 import { binding } from '../lib/native';
-import { fdOf, kernelAttachFilter, kernelBytes, kernelFilterLength, kernelKeepalive, kernelSetBytes } from './helpers/kernel';
+import { fdOf, kernelBytes, kernelFilterLength, kernelKeepalive, kernelSetBytes } from './helpers/kernel';
 import { closeAll, connectedPair } from './helpers/loopback';
 
 afterEach(closeAll);
@@ -20,6 +20,10 @@ const SO_ATTACH_FILTER = 26;
 const SO_BINDTODEVICE = 25;
 const CHILD = path.join(__dirname, 'fixtures/sockopt-child.cjs');
 const READER = path.join(__dirname, 'helpers/kernel-reader.py');
+
+// ES2024 resizable buffers (Node 20+), newer than the project's TypeScript lib.
+type ResizableArrayBuffer = ArrayBuffer & { resize(length: number): void };
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ResizableArrayBuffer;
 
 function int32(value: number): Buffer {
   const bytes = Buffer.alloc(4);
@@ -157,7 +161,7 @@ describe('every kind of ArrayBufferView: its true bytes, or a coded error with t
 
   it('resizable ArrayBuffers: length-tracking views follow the buffer, out-of-bounds views are refused', async () => {
     const { client } = await connectedPair();
-    const resizable = new ArrayBuffer(8, { maxByteLength: 64 });
+    const resizable = new ResizableArrayBuffer(8, { maxByteLength: 64 });
     const tracking = new Int32Array(resizable, 4); // length-tracking from byte 4
     const fixed = new DataView(resizable, 4, 4);
     tracking[0] = 39;
