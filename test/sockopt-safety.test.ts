@@ -5,6 +5,7 @@
 // kind of ArrayBufferView gives the bytes it truly covers or a coded error
 // with the kernel untouched. Kernel state is read by the independent reader.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, constants, getSockOpt, setSockOpt } from '../lib/index';
@@ -68,6 +69,13 @@ describe('options whose payload holds a pointer or whose length is not a byte co
       }
     }
     expect(kernelKeepalive(client)).toEqual(before);
+  });
+
+  it("docs/security.md lists every entry of this platform's list", () => {
+    const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
+    for (const { label } of binding.refusedOptions) {
+      for (const name of label.match(/[A-Z][A-Z0-9_]+[A-Z0-9_*]/g) ?? []) expect(docs, label).toContain(`\`${name}\``);
+    }
   });
 
   it.runIf(linux)('SO_ATTACH_FILTER: a struct sock_fprog (its pointer made up) never reaches the kernel', async () => {
