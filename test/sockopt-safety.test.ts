@@ -5,11 +5,12 @@
 // kind of ArrayBufferView gives the bytes it truly covers or a coded error
 // with the kernel untouched. Kernel state is read by the independent reader.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, constants, getSockOpt, setSockOpt } from '../lib/index';
 import { binding } from '../lib/native';
-import { fdOf, kernelAttachFilter, kernelBytes, kernelFilterLength, kernelKeepalive, kernelSetBytes } from './helpers/kernel';
+import { fdOf, kernelBytes, kernelFilterLength, kernelKeepalive, kernelSetBytes } from './helpers/kernel';
 import { closeAll, connectedPair } from './helpers/loopback';
 
 afterEach(closeAll);
@@ -20,6 +21,10 @@ const SO_ATTACH_FILTER = 26;
 const SO_BINDTODEVICE = 25;
 const CHILD = path.join(__dirname, 'fixtures/sockopt-child.cjs');
 const READER = path.join(__dirname, 'helpers/kernel-reader.py');
+
+// ES2024 resizable buffers (Node 20+), newer than the project's TypeScript lib.
+type ResizableArrayBuffer = ArrayBuffer & { resize(length: number): void };
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ResizableArrayBuffer;
 
 function int32(value: number): Buffer {
   const bytes = Buffer.alloc(4);
@@ -64,6 +69,13 @@ describe('options whose payload holds a pointer or whose length is not a byte co
       }
     }
     expect(kernelKeepalive(client)).toEqual(before);
+  });
+
+  it("docs/security.md lists every entry of this platform's list", () => {
+    const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
+    for (const { label } of binding.refusedOptions) {
+      for (const name of label.match(/[A-Z][A-Z0-9_]+[A-Z0-9_*]/g) ?? []) expect(docs, label).toContain(`\`${name}\``);
+    }
   });
 
   it.runIf(linux)('SO_ATTACH_FILTER: a struct sock_fprog (its pointer made up) never reaches the kernel', async () => {
@@ -157,7 +169,7 @@ describe('every kind of ArrayBufferView: its true bytes, or a coded error with t
 
   it('resizable ArrayBuffers: length-tracking views follow the buffer, out-of-bounds views are refused', async () => {
     const { client } = await connectedPair();
-    const resizable = new ArrayBuffer(8, { maxByteLength: 64 });
+    const resizable = new ResizableArrayBuffer(8, { maxByteLength: 64 });
     const tracking = new Int32Array(resizable, 4); // length-tracking from byte 4
     const fixed = new DataView(resizable, 4, 4);
     tracking[0] = 39;

@@ -23,6 +23,10 @@ export interface KernelTcpInfo {
 const PYTHON = process.env.PYTHON ?? 'python3';
 
 const READER = path.join(__dirname, 'kernel-reader.py');
+// The reader is not code under test: npm run test:asan's preloaded sanitizer
+// runtime would only slow it down.
+const READER_ENV = { ...process.env };
+delete READER_ENV.LD_PRELOAD;
 
 export function fdOf(socket: net.Socket | net.Server | number): number {
   if (typeof socket === 'number') return socket;
@@ -35,6 +39,7 @@ function run<T>(target: net.Socket | net.Server | number, op: object): T {
   const result = spawnSync(PYTHON, [READER, JSON.stringify(op)], {
     stdio: ['ignore', 'pipe', 'pipe', fdOf(target)],
     encoding: 'utf8',
+    env: READER_ENV,
   });
   if (result.status !== 0) throw new Error(`independent reader failed: ${result.stderr || result.error}`);
   return JSON.parse(result.stdout) as T;
