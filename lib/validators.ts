@@ -60,10 +60,6 @@ function requireSettable(field: KeepaliveField, limits: NativeFieldLimits, calle
   if (!limits.settable) throw featureUnavailable(`options.${field} (${SYSCALL_OPTION[field]})`, caller);
 }
 
-function isOption(key: string): boolean {
-  return key === 'enable' || key === 'idle' || key === 'interval' || key === 'count' || key === 'userTimeout';
-}
-
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
@@ -74,25 +70,34 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * ERR_INVALID_ARG_VALUE, before any system call.
  */
 function snapshotOptions(options: object, caller: Function): KeepaliveOptions {
-  const snapshot: Record<string, unknown> = Object.create(null); // nothing inherited on this side either
+  // Plain locals and one object literal: this runs on every setKeepalive().
+  let enable: unknown, idle: unknown, interval: unknown, count: unknown, userTimeout: unknown;
   let unknownKey: string | undefined;
+  let unknownValue: unknown;
   try {
     // for-in walks inherited keys too; only own ones count. No array allocated.
     for (const key in options) {
       if (!hasOwn.call(options, key)) continue;
-      snapshot[key] = (options as Record<string, unknown>)[key];
-      if (!isOption(key)) {
-        unknownKey = key;
-        break;
+      const value = (options as Record<string, unknown>)[key];
+      switch (key) {
+        case 'enable': enable = value; break;
+        case 'idle': idle = value; break;
+        case 'interval': interval = value; break;
+        case 'count': count = value; break;
+        case 'userTimeout': userTimeout = value; break;
+        default:
+          unknownKey = key;
+          unknownValue = value;
       }
+      if (unknownKey !== undefined) break;
     }
   } catch (error) {
     throw unreadableArg('options', error, caller);
   }
   if (unknownKey !== undefined) {
-    throw invalidArgValue(`options.${unknownKey}`, snapshot[unknownKey], `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
+    throw invalidArgValue(`options.${unknownKey}`, unknownValue, `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
   }
-  return snapshot as KeepaliveOptions;
+  return { enable, idle, interval, count, userTimeout } as KeepaliveOptions;
 }
 
 /**
