@@ -58,7 +58,7 @@ export function configureAgent<A extends http.Agent>(agent: A, options: Keepaliv
   const configure = (stream: Duplex): Error | undefined => {
     if (!(stream instanceof net.Socket)) return invalidArgType('socket', 'an instance of net.Socket', stream);
     try {
-      applyRequest(stream, target[kConfigured]!, configureAgent);
+      applyRequest(stream, target[kConfigured]!, applyRequest);
       return undefined;
     } catch (error) {
       return error as Error;
@@ -99,7 +99,7 @@ export function configureAgent<A extends http.Agent>(agent: A, options: Keepaliv
     const keep = keepSocketAlive.call(this, socket);
     if (keep && socket instanceof net.Socket && !socket.destroyed) {
       try {
-        applyRequest(socket, target[kConfigured]!, configureAgent);
+        applyRequest(socket, target[kConfigured]!, applyRequest);
       } catch (error) {
         socket.destroy(error as Error);
         return false;
@@ -161,7 +161,7 @@ export function undiciConnect(options: KeepaliveOptions, connectOptions: Record<
       try {
         // undici calls back once connected (after the TLS handshake for
         // https), so the socket has its descriptor and this applies now.
-        applyRequest(socket, request, undiciConnect);
+        applyRequest(socket, request, applyRequest);
       } catch (failure) {
         socket.destroy();
         callback(failure as Error, null);

@@ -191,7 +191,11 @@ export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions
   return applyRequest(target, request, setKeepalive);
 }
 
-/** setKeepalive() with options already read and checked. */
+/**
+ * setKeepalive() with options already read and checked. Called later (on a
+ * connection) it is its own `caller`: stack traces then start where it was
+ * called, not at a function no longer on the stack.
+ */
 export function applyRequest(target: KeepaliveTarget, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
   const fd = descriptorOf(target, caller);
   if (target instanceof net.Server) return configureServer(target, request, caller);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configureAgent, constants, getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, undiciConnect } from '../lib/index';
 import * as netKeepalive from '../lib/net-keepalive';
 import { fdOf, kernelKeepalive } from './helpers/kernel';
-import { closeAll, connectedPair, listen, portOf, track } from './helpers/loopback';
+import { closeAll, connectedPair, listen, listenUnix, portOf, track } from './helpers/loopback';
 
 afterEach(closeAll);
 
@@ -250,6 +250,15 @@ describe('setSockOpt takes the bytes a view really shows', () => {
 });
 
 describe('configureAgent and undiciConnect keep what they were given', () => {
+  it('an error on a later connection still has a stack trace (its caller is no longer on the stack)', async () => {
+    const { path: socketPath } = await listenUnix(http.createServer((_req, res) => res.end('ok')));
+    const agent = configureAgent(new http.Agent(), { idle: 5_000 });
+    const error = await new Promise<Error>((resolve) => http.get({ socketPath, agent, path: '/' }).on('error', resolve));
+    expect(error).toMatchObject({ code: 'ENOTSUP' });
+    expect(error.stack).toMatch(/\n\s+at /);
+    agent.destroy();
+  });
+
   it('configureAgent: each option read once, later changes to the object change nothing', async () => {
     const server = await listen(http.createServer((_req, res) => res.end('ok')));
     const { options, reads } = countingOptions({ idle: 15_000, count: 3 });
