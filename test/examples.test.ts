@@ -12,6 +12,7 @@ import { tune } from '../examples/net-keepalive-migration';
 import { createServer } from '../examples/server';
 import { kernelKeepalive } from './helpers/kernel';
 import { closeAll, listen, portOf, track } from './helpers/loopback';
+import { needs } from './helpers/platform';
 
 afterEach(closeAll);
 
@@ -39,7 +40,7 @@ describe('examples', () => {
     agent.destroy();
   });
 
-  it('fetch.ts: fetch() connections have keepalive armed (seen by ss)', async () => {
+  needs('ss').it('fetch.ts: fetch() connections have keepalive armed (seen by ss)', async () => {
     // While the request is open, ss(8) shows the client socket's timer:
     // "timer:(keepalive,19sec,0)" for a 20 s idle time.
     const server = await listen(
