@@ -223,7 +223,9 @@ async function probeFresh(): Promise<Report['fresh'] & { defaults: Report['defau
   const connection = await pair();
   try {
     const state = getKeepalive(connection.client);
-    const followsDefaults = 'error' in defaults ? null : state.idle === defaults.idle && state.interval === defaults.interval && state.count === defaults.count;
+    // Only values read from the kernel say anything: not null, not remembered.
+    const read = (['idle', 'interval', 'count'] as const).filter((f) => state[f] !== null && !state.remembered?.includes(f));
+    const followsDefaults = 'error' in defaults || read.length === 0 ? null : read.every((f) => state[f] === defaults[f]);
     return { defaults, state, followsDefaults };
   } catch (error) {
     return { defaults, state: null, followsDefaults: null, error: codeOf(error) };
@@ -356,11 +358,15 @@ export function verdict(f: FieldReport): string {
   return f.readBack === 'kernel' ? 'yes, read back from the kernel' : 'yes, set (not readable: remembered)';
 }
 
+/** A state as read: a value the library only remembers (core bypassed it) is not evidence. */
+function stateLine(s: KeepaliveState): string {
+  const show = (field: 'idle' | 'interval' | 'count') =>
+    s.remembered?.includes(field) || s[field] === null ? 'unreadable' : fieldValue(field, s[field]);
+  return `enable ${s.enable}, idle ${show('idle')}, interval ${show('interval')}, count ${show('count')}`;
+}
+
 function coreLine(c: Report['nodeCore'][number]): string {
-  if (!c.state) return `${c.call}: ${c.error}`;
-  const s = c.state;
-  const remembered = s.remembered?.length ? ` (remembered: ${s.remembered.join(', ')})` : '';
-  return `${c.call}: enable ${s.enable}, idle ${ms(s.idle)}, interval ${ms(s.interval)}, count ${s.count}${remembered}`;
+  return c.state ? `${c.call}: ${stateLine(c.state)}` : `${c.call}: ${c.error}`;
 }
 
 export function renderText(r: Report): string {
@@ -379,7 +385,7 @@ export function renderText(r: Report): string {
   if ('error' in r.defaults) out.push(`System defaults: unavailable (${r.defaults.error})`);
   else out.push(`System defaults: idle ${ms(r.defaults.idle)}, interval ${ms(r.defaults.interval)}, count ${r.defaults.count}, from ${r.defaults.source}`);
   if (r.fresh.state) {
-    out.push(`A socket that set nothing reads idle ${ms(r.fresh.state.idle)}, interval ${ms(r.fresh.state.interval)}, count ${r.fresh.state.count}` +
+    out.push(`A socket that set nothing reads ${stateLine(r.fresh.state)}` +
       (r.fresh.followsDefaults === null ? '' : r.fresh.followsDefaults ? ': the defaults' : ': NOT the defaults'));
   }
   out.push('', `Node ${p.node} core, each on a fresh socket, read back:`);
