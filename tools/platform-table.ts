@@ -1,19 +1,23 @@
-// npm run report:table: the README's "Which OS honours which option" table,
-// made from `tcp-keepalive report --json` runs, never written by hand.
+// npm run report:table: the "Which OS honours which option" tables, made from
+// `tcp-keepalive report --json` runs, never written by hand: a short one in
+// README.md, one with limits and Node core's behaviour in docs/platforms.md.
 //
 //   node build/tools/platform-table.js [--check]
 //
 // Reads docs/platform-reports/<run>.json (one file per run: the name says
-// where it ran, e.g. linux-x64, win32-x64-wine) and rewrites the part of
-// README.md between the platform-table markers; with --check it only says
-// whether README.md is up to date (exit 1 if not). A run listed in RUNS
+// where it ran, e.g. linux-x64, win32-x64-wine) and rewrites the part of each
+// file between the platform-table markers; with --check it only says whether
+// they are up to date (exit 1 if not). A run listed in RUNS
 // without its file yet shows as "not run yet" with the command that makes it.
 import fs from 'node:fs';
 import path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const REPORTS = path.join(REPO, 'docs', 'platform-reports');
-const README = path.join(REPO, 'README.md');
+const TARGETS: ReadonlyArray<{ file: string; detailed: boolean }> = [
+  { file: path.join(REPO, 'README.md'), detailed: false },
+  { file: path.join(REPO, 'docs', 'platforms.md'), detailed: true },
+];
 const START = '<!-- platform-table:start (made by npm run report:table from docs/platform-reports; do not edit) -->';
 const END = '<!-- platform-table:end -->';
 
@@ -61,12 +65,12 @@ function time(ms: number): string {
   return ms % 1000 === 0 && ms !== 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-function fieldCell(report: Report, name: string): string {
+function fieldCell(report: Report, name: string, detailed: boolean): string {
   const f = report.fields.find((field) => field.field === name);
   if (!f) return '?';
-  if (!f.honoured) return `no (${f.error ?? 'not as asked'})`;
+  if (!f.honoured) return detailed ? `no (${f.error ?? 'not as asked'})` : 'no';
   const how = f.readBack === 'kernel' ? 'set, read back' : 'set; not readable (remembered)';
-  if (name === 'enable') return how;
+  if (name === 'enable' || !detailed) return how;
   const value = (v: number) => (name === 'count' ? String(v) : time(v));
   const [below, min, max, above] = f.kernel;
   let limits = `${value(f.stated.min)} – ${value(f.stated.max)}`;
@@ -88,11 +92,20 @@ function coreCell(report: Report, call: string): string {
   return `idle ${show('idle')}, interval ${show('interval')}, count ${show('count')}`;
 }
 
-function rows(reports: Array<Report | null>): string[][] {
+function rows(reports: Array<Report | null>, detailed: boolean): string[][] {
   const each = (cell: (r: Report) => string) => reports.map((r) => (r ? cell(r) : ''));
+  const fields = ['enable', 'idle', 'interval', 'count', 'userTimeout'].map((name) => [`\`${name}\``, ...each((r) => fieldCell(r, name, detailed))]);
+  if (!detailed) {
+    return [
+      ...fields,
+      ['`systemDefaults()`', ...each((r) => ('error' in r.defaults ? 'no' : `${time(r.defaults.idle)} / ${time(r.defaults.interval)} / ${r.defaults.count}`))],
+      ['`getTcpInfo()`', ...each((r) => (r.tcpInfo.available ? 'yes' : 'no'))],
+      ['a listener\'s SO_KEEPALIVE reaches accepted sockets', ...each((r) => (r.listenerInheritance.keepaliveInherited ? 'yes' : 'no'))],
+    ];
+  }
   return [
     ['run on', ...each((r) => `${r.platform.os} ${r.platform.release} ${r.platform.arch}, Node ${r.platform.node}`)],
-    ...['enable', 'idle', 'interval', 'count', 'userTimeout'].map((name) => [`\`${name}\``, ...each((r) => fieldCell(r, name))]),
+    ...fields,
     ['`systemDefaults()`', ...each((r) => ('error' in r.defaults ? `no (${r.defaults.error})` : `${time(r.defaults.idle)} / ${time(r.defaults.interval)} / ${r.defaults.count} from ${r.defaults.source}`))],
     ['core `setKeepAlive(true, 5000)` leaves', ...each((r) => coreCell(r, 'setKeepAlive(true, 5000)'))],
     ['core `setKeepAlive(true, 30000, 5000, 3)` leaves', ...each((r) => coreCell(r, 'setKeepAlive(true, 30000, 5000, 3)'))],
@@ -101,13 +114,13 @@ function rows(reports: Array<Report | null>): string[][] {
   ];
 }
 
-export function renderTable(): string {
+export function renderTable(detailed: boolean): string {
   const reports = RUNS.map(({ file }) => {
     const full = path.join(REPORTS, `${file}.json`);
     return fs.existsSync(full) ? (JSON.parse(fs.readFileSync(full, 'utf8')) as Report) : null;
   });
   const header = ['', ...RUNS.map((run, i) => (reports[i] ? run.label : `${run.label}: not run yet`))];
-  const body = rows(reports);
+  const body = rows(reports, detailed);
   const escape = (cell: string) => cell.replace(/\|/g, '\\|');
   const lines = [header, header.map(() => '---'), ...body].map((row) => `| ${row.map(escape).join(' | ')} |`);
   const missing = RUNS.filter((_, i) => !reports[i]).map((run) => `*${run.label}: not run yet; made by \`${run.how}\`.*`);
@@ -115,22 +128,25 @@ export function renderTable(): string {
 }
 
 function main(): number {
-  const readme = fs.readFileSync(README, 'utf8');
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no platform-table markers (${START} ... ${END})`);
-  const updated = `${readme.slice(0, start)}${renderTable()}${readme.slice(end + END.length)}`;
-  if (process.argv.includes('--check')) {
-    if (updated !== readme) {
-      console.error('README.md: the platform table is not what docs/platform-reports says; run npm run report:table');
-      return 1;
+  let stale = 0;
+  for (const target of TARGETS) {
+    const name = path.relative(REPO, target.file);
+    const text = fs.readFileSync(target.file, 'utf8');
+    const start = text.indexOf(START);
+    const end = text.indexOf(END);
+    if (start < 0 || end < start) throw new Error(`${name} has no platform-table markers (${START} ... ${END})`);
+    const updated = `${text.slice(0, start)}${renderTable(target.detailed)}${text.slice(end + END.length)}`;
+    if (!process.argv.includes('--check')) {
+      fs.writeFileSync(target.file, updated);
+      console.log(`${name}: platform table from ${RUNS.length} runs`);
+    } else if (updated !== text) {
+      console.error(`${name}: the platform table is not what docs/platform-reports says; run npm run report:table`);
+      stale++;
+    } else {
+      console.log(`${name}: the platform table is up to date`);
     }
-    console.log('README.md: the platform table is up to date');
-    return 0;
   }
-  fs.writeFileSync(README, updated);
-  console.log(`README.md: platform table from ${RUNS.length} runs`);
-  return 0;
+  return stale === 0 ? 0 : 1;
 }
 
 if (require.main === module) process.exit(main());
