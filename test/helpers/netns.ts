@@ -32,7 +32,8 @@ export interface NetnsAvailability {
   readonly reason?: string;
 }
 
-function commandWorks(cmd: string, args: readonly string[]): boolean {
+/** Whether `cmd args` runs and exits 0 (a tool is installed and works). */
+export function commandWorks(cmd: string, args: readonly string[]): boolean {
   try {
     execFileSync(cmd, args, { stdio: 'ignore', timeout: 5000 });
     return true;

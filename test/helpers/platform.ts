@@ -10,12 +10,12 @@
  * reason and never silently vanishes. In CI on Linux any skip still fails the run
  * (test/reporters/ci-summary.mts): there everything must run.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe as vDescribe, it as vIt, type SuiteFactory, type TestFunction } from 'vitest';
 import { capabilities, type KeepaliveField } from '../../lib/index';
 import { binding } from '../../lib/native';
-import { canUseNetns } from './netns';
+import { canUseNetns, commandWorks } from './netns';
 
 const caps = capabilities();
 
@@ -29,15 +29,6 @@ export type Need = CapabilityNeed | FactNeed | PythonNeed;
 /** The marker in a gated test's name; the CI reporter recognises it. */
 export const PENDING_MARK = ' — pending: ';
 
-function commandRuns(command: string, args: readonly string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A fact: null when it holds, else what is missing. Evaluated once, on first use. */
 type Fact = () => string | null;
 
@@ -45,10 +36,10 @@ const FACTS = {
   procNet: () => (fs.existsSync('/proc/net/tcp') ? null : 'no /proc/net/tcp here'),
   procSys: () => (fs.existsSync('/proc/sys/net/ipv4/tcp_keepalive_time') ? null : 'no /proc/sys/net/ipv4/tcp_keepalive_* here'),
   netns: () => (canUseNetns.ok ? null : (canUseNetns.reason ?? 'no network namespaces')),
-  ss: () => (commandRuns('ss', ['-V']) ? null : '`ss` (iproute2) is not on the PATH'),
+  ss: () => (commandWorks('ss', ['-V']) ? null : '`ss` (iproute2) is not on the PATH'),
   pidfd: () => (binding.pidfdGetfd ? null : 'the addon has no pidfd_getfd here (Linux diagnostics)'),
-  script: () => (commandRuns('script', ['--version']) ? null : '`script` (util-linux, for a terminal) is not on the PATH'),
-  cc: () => (commandRuns('cc', ['--version']) ? null : 'no C compiler (`cc`) on the PATH'),
+  script: () => (commandWorks('script', ['--version']) ? null : '`script` (util-linux, for a terminal) is not on the PATH'),
+  cc: () => (commandWorks('cc', ['--version']) ? null : 'no C compiler (`cc`) on the PATH'),
   seccomp: () => {
     try {
       return /^Seccomp:/m.test(fs.readFileSync('/proc/self/status', 'utf8')) ? null : 'the kernel has no seccomp';
