@@ -13,6 +13,7 @@ const EXIT_CODE_TEXT: Record<ExitCodeValue, string> = {
   [ExitCode.PERMISSION]: "not permitted (inspect without the right to read the process's sockets)",
   [ExitCode.NO_PROCESS]: 'no such process (inspect)',
   [ExitCode.UNSUPPORTED]: 'not available on this platform',
+  [ExitCode.NOT_HONOURED]: 'report --expect: a field this platform does not honour',
   [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C, SIGINT)',
   [ExitCode.TERMINATED]: 'terminated (SIGTERM)',
 };
@@ -88,6 +89,7 @@ Commands:
   listen [HOST:]PORT [options]        a server that shows each connection as it is probed and ends
   inspect PID [--json]                the TCP connections of a running process (Linux)
   demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
+  report [--json|--markdown]          what this OS, kernel and Node honour, found by trying it
 
 Options belong to each command: 'tcp-keepalive <command> --help' lists them
 (for example 'tcp-keepalive connect --help' for -d/--idle, -i/--interval, -c/--count).
