@@ -21,6 +21,8 @@ export default defineConfig({
       'test/worker.test.ts',
       'test/net-keepalive.test.ts',
       'test/integrations.test.ts',
+      'test/hostile-input.test.ts',
+      'test/fuzz.test.ts',
     ],
     exclude: configDefaults.exclude,
   },

@@ -2,7 +2,15 @@
 // returns is what the kernel holds after the call, read back with getsockopt.
 import net from 'node:net';
 import type { NativeFieldName } from '../binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, socketNotConnected } from './errors';
+import {
+  featureUnavailable,
+  invalidArgType,
+  invalidArgValue,
+  outOfRange,
+  serverNotRunning,
+  serverWithoutDescriptor,
+  socketNotConnected,
+} from './errors';
 import { binding, FIELDS, FIELD_BIT, nativeError, results, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
 import type {
@@ -177,14 +185,25 @@ export function setKeepalive(target: number, options?: KeepaliveOptions): Keepal
 export function setKeepalive(target: net.Socket | net.Server, options?: KeepaliveOptions): KeepaliveState | null;
 export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null;
 export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null {
-  const fd = descriptorOf(target, setKeepalive);
+  // Options first, completely: a getter run later could close the socket and
+  // let another one take its descriptor number before the call is made.
   const request = validateKeepaliveOptions(options, setKeepalive);
-  if (target instanceof net.Server) return configureServer(target, request, setKeepalive);
+  return applyRequest(target, request, setKeepalive);
+}
+
+/**
+ * setKeepalive() with options already read and checked. Called later (on a
+ * connection) it is its own `caller`: stack traces then start where it was
+ * called, not at a function no longer on the stack.
+ */
+export function applyRequest(target: KeepaliveTarget, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
+  const fd = descriptorOf(target, caller);
+  if (target instanceof net.Server) return configureServer(target, request, caller);
   if (fd === NOT_YET) {
     deferUntilConnected(target as net.Socket, request);
     return null;
   }
-  return apply(fd, request, setKeepalive);
+  return apply(fd, request, caller);
 }
 
 /** The descriptor of a target that must already have one. */
@@ -192,10 +211,8 @@ function connectedDescriptor(target: unknown, caller: Function): number {
   const fd = descriptorOf(target, caller);
   if (fd !== NOT_YET) return fd;
   if (target instanceof net.Server) {
-    const error = new Error('Server is not running.');
-    Object.assign(error, { code: 'ERR_SERVER_NOT_RUNNING' });
-    Error.captureStackTrace(error, caller);
-    throw error;
+    // Listening through a cluster primary: there is no socket here to read.
+    throw target.listening ? serverWithoutDescriptor(caller) : serverNotRunning(caller);
   }
   throw socketNotConnected(caller);
 }

@@ -1,7 +1,7 @@
 // Argument checks, all done before any system call, with Node's error shapes.
 import { types } from 'node:util';
 import type { NativeFieldLimits, NativeRefusedOption } from '../binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, unreadableArg } from './errors';
 import { binding, FIELD_BIT } from './native';
 import type { KeepaliveField, KeepaliveOptions } from './types';
 
@@ -60,24 +60,63 @@ function requireSettable(field: KeepaliveField, limits: NativeFieldLimits, calle
   if (!limits.settable) throw featureUnavailable(`options.${field} (${SYSCALL_OPTION[field]})`, caller);
 }
 
-function isOption(key: string): boolean {
-  return key === 'enable' || key === 'idle' || key === 'interval' || key === 'count' || key === 'userTimeout';
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The options as they are now, read once: each own enumerable property once
+ * (a getter runs once, a proxy is asked once), nothing inherited (a polluted
+ * Object.prototype changes nothing). Whatever the caller's object does
+ * afterwards, the snapshot stays. A getter or trap that throws becomes
+ * ERR_INVALID_ARG_VALUE, before any system call.
+ */
+function snapshotOptions(options: object, caller: Function): KeepaliveOptions {
+  // Plain locals and one object literal: this runs on every setKeepalive().
+  let enable: unknown, idle: unknown, interval: unknown, count: unknown, userTimeout: unknown;
+  let unknownKey: string | undefined;
+  let unknownValue: unknown;
+  try {
+    // for-in walks inherited keys too; only own ones count. No array allocated.
+    for (const key in options) {
+      if (!hasOwn.call(options, key)) continue;
+      const value = (options as Record<string, unknown>)[key];
+      switch (key) {
+        case 'enable': enable = value; break;
+        case 'idle': idle = value; break;
+        case 'interval': interval = value; break;
+        case 'count': count = value; break;
+        case 'userTimeout': userTimeout = value; break;
+        default:
+          unknownKey = key;
+          unknownValue = value;
+      }
+      if (unknownKey !== undefined) break;
+    }
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
+  }
+  if (unknownKey !== undefined) {
+    throw invalidArgValue(`options.${unknownKey}`, unknownValue, `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
+  }
+  return { enable, idle, interval, count, userTimeout } as KeepaliveOptions;
 }
 
-/** Checks `options` completely and returns the change to make. */
+/**
+ * Reads `options` once (see snapshotOptions), checks it completely and
+ * returns the change to make: plain numbers, which nothing the caller does
+ * later can alter.
+ */
 export function validateKeepaliveOptions(options: unknown, caller: Function): KeepaliveRequest {
   const request: KeepaliveRequest = { fields: FIELD_BIT.enable, enable: true, idle: 0, interval: 0, count: 0, userTimeout: 0 };
   if (options === undefined) return request;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArgType('options', 'of type object', options, caller);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options, caller);
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(options); // throws for a revoked proxy
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
   }
-  // Own keys only, as Object.keys would give, without allocating an array.
-  for (const key in options) {
-    if (!isOption(key) && Object.prototype.hasOwnProperty.call(options, key)) {
-      throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
-    }
-  }
-  const { enable, idle, interval, count, userTimeout } = options as KeepaliveOptions;
+  if (isArray) throw invalidArgType('options', 'of type object', options, caller);
+  const { enable, idle, interval, count, userTimeout } = snapshotOptions(options, caller);
   if (enable !== undefined) {
     if (typeof enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', enable, caller);
     request.enable = enable;
