@@ -116,6 +116,21 @@ export interface Binding {
    * failure (EPERM without CAP_SYS_ADMIN).
    */
   netnsSystemDefaults?(netnsFd: number): string | number;
+  /**
+   * Names of the leading slots of a sock_diag record (native/sock_diag_linux.h);
+   * the TCP_INFO slots (`tcpInfoFields`) follow, then at
+   * `sockDiagAddressOffset` the local and remote addresses, 16 bytes each.
+   */
+  readonly sockDiagFields?: readonly string[];
+  readonly sockDiagRecordSize?: number;
+  readonly sockDiagAddressOffset?: number;
+  /** A NETLINK_SOCK_DIAG socket, in the namespace behind `netnsFd` (-1: this one). */
+  sockDiagOpen?(netnsFd: number): number;
+  /**
+   * Dumps the TCP sockets whose ports match (0 = any; family 4, 6 or 0) into
+   * `buffer`: the number that matched, which may exceed the records written.
+   */
+  sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array): number;
 
   // --- Windows only, absent elsewhere (native/keepalive_win.h). ---
 

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "diagnostics.h"
+#include "sock_diag_binding_linux.h"
 #endif
 #if defined(_WIN32)
 #include <string>
@@ -44,7 +45,8 @@ static_assert(sizeof(kSyscallNames) / sizeof(kSyscallNames[0]) ==
 // Appended to `syscalls`: the numbers of DiagSyscall continue Syscall's.
 const char* const kDiagSyscallNames[] = {"socket",      "bind",  "recvmsg",
                                          "pidfd_open",  "pidfd_getfd",
-                                         "setns",       "pthread_create"};
+                                         "setns",       "pthread_create",
+                                         "sendmsg"};
 static_assert(sizeof(kDiagSyscallNames) / sizeof(kDiagSyscallNames[0]) ==
                   static_cast<size_t>(DiagSyscall::kEnd) -
                       static_cast<size_t>(Syscall::kCount),
@@ -153,6 +155,9 @@ class Addon : public Napi::Addon<Addon> {
                                                   napi_enumerable),
 #endif
         });
+#if defined(__linux__)
+    RegisterSockDiag(env, exports, results_, kSyscallSlot);
+#endif
   }
 
  private:

@@ -27,6 +27,7 @@ enum class DiagSyscall : int {
   kPidfdGetfd,
   kSetns,
   kThread,
+  kSendmsg,
   kEnd
 };
 

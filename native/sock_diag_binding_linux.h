@@ -1,0 +1,19 @@
+// The JavaScript side of sock_diag_linux.h, registered by addon.cc on Linux.
+#ifndef TCP_KEEPALIVE_SOCK_DIAG_BINDING_LINUX_H_
+#define TCP_KEEPALIVE_SOCK_DIAG_BINDING_LINUX_H_
+
+#include <napi.h>
+
+#include <cstddef>
+
+namespace tcpka {
+
+// Adds sockDiagFields, sockDiagRecordSize, sockDiagAddressOffset,
+// sockDiagOpen and sockDiagDump to `exports`. A failing call stores the
+// index of its system call in results[syscall_slot], as every call does.
+void RegisterSockDiag(Napi::Env env, Napi::Object exports, double* results,
+                      size_t syscall_slot);
+
+}  // namespace tcpka
+
+#endif  // TCP_KEEPALIVE_SOCK_DIAG_BINDING_LINUX_H_
