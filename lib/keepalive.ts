@@ -272,6 +272,12 @@ function tcpInfoFromResults(): TcpInfo {
   };
 }
 
+/** TCP_INFO from slots laid out as getTcpInfo's (a sock_diag record's, lib/diagnostics.ts). */
+export function tcpInfoFromSlots(slots: Float64Array, at: number): TcpInfo {
+  results.set(slots.subarray(at, at + TCP_INFO_FIELDS.length));
+  return tcpInfoFromResults();
+}
+
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
 export function getTcpInfo(target: KeepaliveTarget): TcpInfo {
   if (!binding.capabilities.tcpInfo) throw featureUnavailable('getTcpInfo()', getTcpInfo);

@@ -14,14 +14,12 @@ import {
   type SystemDefaults,
   type TcpInfo,
 } from '../../index';
-import { binding, nativeError } from '../../native';
+import { diagnostics, duplicateDescriptor, openProcess, SocketTable, systemDefaultsIn, type SocketRecord } from '../../diagnostics';
 import { parseArgs, parseInteger } from '../args';
 import { CliError, ExitCode, usageError } from '../exit';
 import { formatCountdown, formatEndpoint, formatSetting } from '../format';
 import { INSPECT_HELP } from '../help';
-import { systemDefaultsIn } from '../namespaces';
 import { Reporter } from '../output';
-import { readProcTcp, type ProcTcpEntry } from '../procnet';
 import { nextProbe } from '../timers';
 
 const AF_INET = 2;
@@ -31,7 +29,7 @@ const IPPROTO_TCP = 6;
 interface SocketReport {
   readonly fd: number;
   readonly inode: number;
-  readonly entry: ProcTcpEntry | null;
+  readonly entry: SocketRecord | null;
   readonly keepalive: KeepaliveState;
   readonly info: TcpInfo;
 }
@@ -88,7 +86,44 @@ function isTcp(fd: number): boolean {
   }
 }
 
-function readSockets(pid: number, command: string): SocketReport[] {
+/** The TCP sockets of the process's network namespace, by inode; empty where they cannot be read. */
+function socketTableOf(pid: number, sameNamespace: boolean): Map<number, SocketRecord> {
+  const byInode = new Map<number, SocketRecord>();
+  let table: SocketTable;
+  try {
+    table = SocketTable.open(sameNamespace ? null : `/proc/${pid}/ns/net`);
+  } catch {
+    return byInode; // joining another namespace needs CAP_SYS_ADMIN
+  }
+  try {
+    for (const record of table.dump()) byInode.set(record.inode, record);
+  } finally {
+    table.close();
+  }
+  return byInode;
+}
+
+function processError(pid: number, command: string, error: NodeJS.ErrnoException): CliError {
+  const code = error.code ?? 'EACCES';
+  if (code === 'ESRCH') return new CliError(`process ${pid} exited`, ExitCode.NO_PROCESS, 'ESRCH');
+  if (code === 'ENOSYS') return new CliError('inspect needs Linux 5.6 or later (pidfd_getfd)', ExitCode.UNSUPPORTED, 'ENOSYS');
+  return permissionError(pid, command, code);
+}
+
+/** One socket of the process, read through a duplicate that is closed at once; null if not TCP. */
+function readSocket(pidfd: number, fd: number, inode: number, entry: SocketRecord | null): SocketReport | null {
+  const copy = duplicateDescriptor(pidfd, fd);
+  try {
+    if (!entry && !isTcp(copy)) return null;
+    return { fd, inode, entry, keepalive: getKeepalive(copy), info: entry?.info ?? getTcpInfo(copy) };
+  } catch {
+    return null; // not a TCP socket after all (Unix, UDP): nothing to report
+  } finally {
+    closeSync(copy);
+  }
+}
+
+function readSockets(pid: number, command: string, sameNamespace: boolean): SocketReport[] {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
@@ -97,44 +132,33 @@ function readSockets(pid: number, command: string): SocketReport[] {
     if (code === 'ENOENT') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
     throw permissionError(pid, command, code);
   }
-  const table = readProcTcp(pid);
-  const pidfd = binding.pidfdOpen!(pid);
-  if (pidfd < 0) {
-    const error = nativeError(pidfd);
-    if (error.code === 'ESRCH') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
-    if (error.code === 'ENOSYS') throw new CliError('inspect needs Linux 5.6 or later (pidfd_getfd)', ExitCode.UNSUPPORTED, 'ENOSYS');
-    throw permissionError(pid, command, error.code);
+  const table = socketTableOf(pid, sameNamespace);
+  let pidfd: number;
+  try {
+    pidfd = openProcess(pid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
+    throw processError(pid, command, error as NodeJS.ErrnoException);
   }
   const reports: SocketReport[] = [];
   try {
     for (const name of fds) {
-      const target = Number(name);
       let link: string;
       try {
         link = readlinkSync(`/proc/${pid}/fd/${name}`);
       } catch {
         continue; // closed meanwhile
       }
-      const match = /^socket:\[(\d+)\]$/.exec(link);
-      if (!match) continue;
-      const inode = Number(match[1]);
-      const entry = table.get(inode) ?? null;
-      const copy = binding.pidfdGetfd!(pidfd, target);
-      if (copy < 0) {
-        const error = nativeError(copy);
-        if (error.code === 'EBADF') continue; // closed meanwhile
-        if (error.code === 'ESRCH') throw new CliError(`process ${pid} exited`, ExitCode.NO_PROCESS, 'ESRCH');
-        if (error.code === 'ENOSYS') throw new CliError('inspect needs Linux 5.6 or later (pidfd_getfd)', ExitCode.UNSUPPORTED, 'ENOSYS');
-        throw permissionError(pid, command, error.code);
-      }
+      if (!link.startsWith('socket:[')) continue;
+      const inode = Number(link.slice(8, -1));
+      let report: SocketReport | null;
       try {
-        if (!entry && !isTcp(copy)) continue;
-        reports.push({ fd: target, inode, entry, keepalive: getKeepalive(copy), info: getTcpInfo(copy) });
-      } catch {
-        // not a TCP socket after all (Unix, UDP): nothing to report
-      } finally {
-        closeSync(copy);
+        report = readSocket(pidfd, Number(name), inode, table.get(inode) ?? null);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
+        throw processError(pid, command, error as NodeJS.ErrnoException);
       }
+      if (report) reports.push(report);
     }
   } finally {
     closeSync(pidfd);
@@ -168,8 +192,8 @@ export function runInspect(argv: readonly string[]): number {
     throw usageError(args.positionals.length === 0 ? "inspect needs a PID (see 'tcp-keepalive inspect --help')" : `unexpected argument '${args.positionals[1]}' for 'inspect'`);
   }
   const pid = parseInteger(args.positionals[0]!, 'PID', 1, 4194304);
-  if (process.platform !== 'linux' || !binding.pidfdGetfd) {
-    throw new CliError(`inspect is available on Linux only (pidfd_getfd); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
+  if (!diagnostics.processSockets) {
+    throw new CliError(`inspect is not available on this system: it reads another process's sockets with pidfd_getfd (Linux); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
   }
   const reporter = new Reporter(args.options.has('json'));
   const commandLine = readText(`/proc/${pid}/cmdline`);
@@ -177,8 +201,8 @@ export function runInspect(argv: readonly string[]): number {
   const command = commandLine.split('\0').filter(Boolean).join(' ').replace(/\s+/g, ' ') || (readText(`/proc/${pid}/comm`)?.trim() ?? '?');
   const shortCommand = command.length > 60 ? `${command.slice(0, 57)}...` : command;
 
-  const sockets = readSockets(pid, shortCommand);
   const { defaults, sameNamespace, namespace } = defaultsOf(pid);
+  const sockets = readSockets(pid, shortCommand, sameNamespace);
   const now = Date.now();
   reporter.event('process', { pid, command, netns: namespace, sameNetns: sameNamespace, defaults, sockets: sockets.length }, null, now);
 
