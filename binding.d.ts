@@ -131,6 +131,20 @@ export interface Binding {
    * `buffer`: the number that matched, which may exceed the records written.
    */
   sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array): number;
+  /**
+   * The socket descriptors of process `pid` and their inodes (/proc/PID/fd),
+   * as many as the arrays hold: the number there are, or a negative errno.
+   */
+  processSockets?(pid: number, fds: Int32Array, inodes: Float64Array): number;
+  /** Slots per descriptor written by processKeepalive. */
+  readonly processKeepaliveSlots?: number;
+  /**
+   * For each of `fds` of the process behind `pidfd`: [0 or a negative errno,
+   * the index in `syscalls` of the call that failed, then getKeepalive's
+   * slots] in `out`, read through a duplicate closed at
+   * once. Returns how many descriptors were read (as many as `out` holds).
+   */
+  processKeepalive?(pidfd: number, fds: Int32Array, out: Float64Array): number;
 
   // --- Windows only, absent elsewhere (native/keepalive_win.h). ---
 

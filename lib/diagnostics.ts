@@ -5,8 +5,9 @@
 // command asks `diagnostics` rather than the OS name. Not a public API.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import type net from 'node:net';
-import type { SystemDefaults, TcpInfo, TcpStateName } from './types';
-import { tcpInfoFromSlots } from './keepalive';
+import type { KeepaliveState, SystemDefaults, TcpInfo, TcpStateName } from './types';
+import { keepaliveFromSlots, tcpInfoFromSlots } from './keepalive';
+import { systemError } from './errors';
 import { binding, nativeError, results } from './native';
 import { descriptorOf } from './target';
 
@@ -25,7 +26,7 @@ export interface DiagnosticsCapabilities {
 
 export const diagnostics: DiagnosticsCapabilities = Object.freeze({
   packetCapture: binding.captureOpen !== undefined,
-  processSockets: binding.pidfdGetfd !== undefined,
+  processSockets: binding.processSockets !== undefined && binding.processKeepalive !== undefined,
   namespaceDefaults: binding.netnsSystemDefaults !== undefined,
   socketTable: binding.sockDiagDump !== undefined,
   perNamespace: binding.netnsSystemDefaults !== undefined,
@@ -93,6 +94,38 @@ export function openProcess(pid: number): number {
 /** pidfd_getfd(2): this process's duplicate of the process's descriptor `fd`. */
 export function duplicateDescriptor(pidfd: number, fd: number): number {
   return checked(binding.pidfdGetfd!(pidfd, fd));
+}
+
+/**
+ * The socket descriptors of process `pid` and their inodes, in descriptor
+ * order, as `ss -p` finds them in /proc/PID/fd (ENOENT: no such process,
+ * EACCES: no ptrace rights).
+ */
+export function processSockets(pid: number): Map<number, number> {
+  if (!binding.processSockets) throw unsupported("reading another process's sockets");
+  let room = 1024;
+  for (;;) {
+    const fds = new Int32Array(room);
+    const inodes = new Float64Array(room);
+    const count = checked(binding.processSockets(pid, fds, inodes));
+    if (count <= room) return new Map(Array.from(fds.subarray(0, count), (fd, i) => [fd, inodes[i]!]));
+    room = Math.ceil(count * 1.25);
+  }
+}
+
+/**
+ * The keepalive settings of many descriptors of the process behind `pidfd`,
+ * in one call into the addon: a state, or the Node-style error of that
+ * descriptor (EBADF if it was closed meanwhile, ENOTSUP if not TCP).
+ */
+export function processKeepalive(pidfd: number, fds: readonly number[]): (KeepaliveState | NodeJS.ErrnoException)[] {
+  const size = binding.processKeepaliveSlots!;
+  const slots = new Float64Array(fds.length * size);
+  binding.processKeepalive!(pidfd, Int32Array.from(fds), slots);
+  return fds.map((_, i) => {
+    const rc = slots[i * size]!;
+    return rc < 0 ? systemError(rc, binding.syscalls[slots[i * size + 1]!] ?? 'unknown') : keepaliveFromSlots(slots, i * size + 2);
+  });
 }
 
 /**
@@ -204,8 +237,9 @@ export function formatIPv6(bytes: Uint8Array, at = 0): string {
  * kernel, with state, timer and TCP_INFO per socket.
  */
 export class SocketTable {
-  private bytes = new Uint8Array(0);
-  private slots = new Float64Array(0);
+  // Room for a typical namespace's sockets, so that one dump usually does.
+  private bytes = new Uint8Array(1024 * (binding.sockDiagRecordSize ?? 0));
+  private slots = new Float64Array(this.bytes.buffer);
   private closed = false;
 
   private constructor(private readonly fd: number) {}

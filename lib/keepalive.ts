@@ -54,6 +54,12 @@ function stateFromResults(): KeepaliveState {
   return state;
 }
 
+/** The state from slots laid out as getKeepalive writes them (lib/diagnostics.ts reads many at once). */
+export function keepaliveFromSlots(slots: Float64Array, at: number): KeepaliveState {
+  results.set(slots.subarray(at, at + REMEMBERED_SLOT + 1));
+  return stateFromResults();
+}
+
 /** Puts the request's values in the slots the binding reads them from. */
 function loadRequest(request: KeepaliveRequest): number {
   results[0] = request.enable ? 1 : 0;

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "diagnostics.h"
-#include "sock_diag_binding_linux.h"
+#include "diagnostics_binding_linux.h"
 #endif
 #if defined(_WIN32)
 #include <string>
@@ -156,7 +156,7 @@ class Addon : public Napi::Addon<Addon> {
 #endif
         });
 #if defined(__linux__)
-    RegisterSockDiag(env, exports, results_, kSyscallSlot);
+    RegisterLinuxDiagnostics(env, exports, results_, kSyscallSlot);
 #endif
   }
 

@@ -4,12 +4,18 @@
 // from inside its network namespace by a thread that joins it.
 #if defined(__linux__)
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <system_error>
+#include <string>
 #include <thread>
 
 #include "diagnostics.h"
@@ -37,6 +43,36 @@ Status PidfdGetfd(int pidfd, int target_fd, int* fd_out) {
   if (fd < 0) return DiagStatus(-errno, DiagSyscall::kPidfdGetfd);
   *fd_out = static_cast<int>(fd);
   return Status{};
+}
+
+Status ListSocketDescriptors(int pid, std::vector<SocketDescriptor>* out) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = opendir(path.c_str());
+  if (!dir) return Status{-errno, Syscall::kOpen};
+  out->clear();
+  static const char kPrefix[] = "socket:[";
+  constexpr size_t kPrefixLength = sizeof(kPrefix) - 1;
+  char link[64];
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+    ssize_t length = readlinkat(dirfd(dir), entry->d_name, link, sizeof(link) - 1);
+    if (length < 0) continue;  // closed meanwhile
+    link[length] = '\0';
+    if (std::strncmp(link, kPrefix, kPrefixLength) != 0) continue;
+    out->push_back({std::atoi(entry->d_name), std::strtoull(link + kPrefixLength, nullptr, 10)});
+  }
+  closedir(dir);
+  std::sort(out->begin(), out->end(), [](const SocketDescriptor& a, const SocketDescriptor& b) { return a.fd < b.fd; });
+  return Status{};
+}
+
+Status ProcessKeepalive(int pidfd, int target_fd, KeepaliveState* out) {
+  int copy = -1;
+  Status status = PidfdGetfd(pidfd, target_fd, &copy);
+  if (!status.ok()) return status;
+  status = GetKeepalive(copy, out);
+  close(copy);
+  return status;
 }
 
 Status SystemDefaultsInNetns(int netns_fd, SystemDefaults* out) {

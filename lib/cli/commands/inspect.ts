@@ -3,7 +3,7 @@
 // the next probe and the unanswered probes. Each socket is read through a
 // duplicate obtained with pidfd_getfd and only ever read (getsockopt); the
 // duplicate is closed at once, which leaves the process's socket untouched.
-import { closeSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import {
   constants,
   getKeepalive,
@@ -14,13 +14,13 @@ import {
   type SystemDefaults,
   type TcpInfo,
 } from '../../index';
-import { diagnostics, duplicateDescriptor, openProcess, SocketTable, systemDefaultsIn, type SocketRecord } from '../../diagnostics';
+import { diagnostics, duplicateDescriptor, openProcess, processKeepalive, processSockets, SocketTable, systemDefaultsIn, type SocketRecord } from '../../diagnostics';
 import { parseArgs, parseInteger } from '../args';
 import { CliError, ExitCode, usageError } from '../exit';
 import { formatCountdown, formatEndpoint, formatSetting } from '../format';
 import { INSPECT_HELP } from '../help';
 import { Reporter } from '../output';
-import { nextProbe } from '../timers';
+import { nextProbe, type NextProbe } from '../timers';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -86,21 +86,19 @@ function isTcp(fd: number): boolean {
   }
 }
 
-/** The TCP sockets of the process's network namespace, by inode; empty where they cannot be read. */
-function socketTableOf(pid: number, sameNamespace: boolean): Map<number, SocketRecord> {
-  const byInode = new Map<number, SocketRecord>();
+/** Those of `inodes` that are TCP sockets of the process's network namespace; empty where it cannot be read. */
+function socketTableOf(pid: number, sameNamespace: boolean, inodes: ReadonlySet<number>): Map<number, SocketRecord> {
   let table: SocketTable;
   try {
     table = SocketTable.open(sameNamespace ? null : `/proc/${pid}/ns/net`);
   } catch {
-    return byInode; // joining another namespace needs CAP_SYS_ADMIN
+    return new Map(); // joining another namespace needs CAP_SYS_ADMIN
   }
   try {
-    for (const record of table.dump()) byInode.set(record.inode, record);
+    return table.dumpInodes({}, inodes);
   } finally {
     table.close();
   }
-  return byInode;
 }
 
 function processError(pid: number, command: string, error: NodeJS.ErrnoException): CliError {
@@ -123,16 +121,20 @@ function readSocket(pidfd: number, fd: number, inode: number, entry: SocketRecor
   }
 }
 
-function readSockets(pid: number, command: string, sameNamespace: boolean): SocketReport[] {
-  let fds: string[];
+/** The process's socket descriptors and their inodes. */
+function socketDescriptors(pid: number, command: string): Map<number, number> {
   try {
-    fds = readdirSync(`/proc/${pid}/fd`);
+    return processSockets(pid);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
     if (code === 'ENOENT') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
     throw permissionError(pid, command, code);
   }
-  const table = socketTableOf(pid, sameNamespace);
+}
+
+function readSockets(pid: number, command: string, sameNamespace: boolean): SocketReport[] {
+  const inodeOf = socketDescriptors(pid, command);
+  const table = socketTableOf(pid, sameNamespace, new Set(inodeOf.values()));
   let pidfd: number;
   try {
     pidfd = openProcess(pid);
@@ -142,18 +144,21 @@ function readSockets(pid: number, command: string, sameNamespace: boolean): Sock
   }
   const reports: SocketReport[] = [];
   try {
-    for (const name of fds) {
-      let link: string;
-      try {
-        link = readlinkSync(`/proc/${pid}/fd/${name}`);
-      } catch {
-        continue; // closed meanwhile
-      }
-      if (!link.startsWith('socket:[')) continue;
-      const inode = Number(link.slice(8, -1));
+    // The TCP sockets the kernel's table lists, in one call; any other
+    // socket (Unix, UDP, TCP of another namespace) one by one.
+    const listed = [...inodeOf.keys()].filter((fd) => table.has(inodeOf.get(fd)!));
+    const states = processKeepalive(pidfd, listed);
+    listed.forEach((fd, i) => {
+      const state = states[i]!;
+      const inode = inodeOf.get(fd)!;
+      if (!(state instanceof Error)) reports.push({ fd, inode, entry: table.get(inode)!, keepalive: state, info: table.get(inode)!.info });
+      else if (state.code !== 'EBADF') throw processError(pid, command, state); // EBADF: closed meanwhile
+    });
+    for (const [fd, inode] of inodeOf) {
+      if (table.has(inode)) continue;
       let report: SocketReport | null;
       try {
-        report = readSocket(pidfd, Number(name), inode, table.get(inode) ?? null);
+        report = readSocket(pidfd, fd, inode, null);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
         throw processError(pid, command, error as NodeJS.ErrnoException);
@@ -177,6 +182,62 @@ function setting(keepalive: KeepaliveState, defaults: SystemDefaults | null, fie
   if (value === null) return 'n/a';
   const text = field === 'count' ? String(value) : formatSetting(value).replace(/ \(.*\)$/, '');
   return fromSystem(keepalive, defaults, field) ? `${text}*` : text;
+}
+
+function socketFields(pid: number, socket: SocketReport, defaults: SystemDefaults | null, probes: number, next: NextProbe): Record<string, unknown> {
+  const { keepalive, info, entry } = socket;
+  const listening = info.state === 'LISTEN';
+  return {
+    pid,
+    fd: socket.fd,
+    inode: socket.inode,
+    state: info.state,
+    local: entry ? { address: entry.localAddress, port: entry.localPort } : null,
+    remote: entry && !listening ? { address: entry.remoteAddress, port: entry.remotePort } : null,
+    keepalive,
+    fromSystem: {
+      idle: fromSystem(keepalive, defaults, 'idle'),
+      interval: fromSystem(keepalive, defaults, 'interval'),
+      count: fromSystem(keepalive, defaults, 'count'),
+    },
+    nextProbeInMs: next.kind === 'in' ? next.ms : null,
+    noProbeBecause: next.kind === 'none' ? next.why : null,
+    unanswered: keepalive.enable ? probes : null,
+    timer: entry ? { kind: entry.timer, leftMs: entry.timerLeftMs } : null,
+    lastAckRecvMs: info.lastAckRecv,
+    lastDataRecvMs: info.lastDataRecv,
+    unacked: info.unacked,
+  };
+}
+
+function socketRow(socket: SocketReport, defaults: SystemDefaults | null, probes: number, next: NextProbe): string[] {
+  const { keepalive, info, entry } = socket;
+  const listening = info.state === 'LISTEN';
+  const local = entry ? formatEndpoint(entry.localAddress, entry.localPort) : '?';
+  const remote = entry && !listening ? formatEndpoint(entry.remoteAddress, entry.remotePort) : listening ? '-' : '?';
+  const on = keepalive.enable;
+  const userTimeout = keepalive.userTimeout === null ? 'n/a' : keepalive.userTimeout === 0 ? 'off' : formatSetting(keepalive.userTimeout);
+  const nextText = next.kind === 'in' ? formatCountdown(next.ms) : next.why === 'data unacknowledged' ? 'suspended (data unacked)' : '-';
+  return [
+    String(socket.fd),
+    info.state,
+    local,
+    remote,
+    on ? 'on' : 'off',
+    on ? setting(keepalive, defaults, 'idle') : '-',
+    on ? setting(keepalive, defaults, 'interval') : '-',
+    on ? setting(keepalive, defaults, 'count') : '-',
+    userTimeout,
+    listening ? '-' : nextText,
+    on && !listening ? String(probes) : '-',
+  ];
+}
+
+/** Columns padded to their widest cell, one string. */
+function table(rows: readonly string[][]): string {
+  const widths = rows[0]!.map(() => 0);
+  for (const row of rows) for (let column = 0; column < row.length; column++) widths[column] = Math.max(widths[column]!, row[column]!.length);
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
 }
 
 export function runInspect(argv: readonly string[]): number {
@@ -208,54 +269,10 @@ export function runInspect(argv: readonly string[]): number {
 
   const rows: string[][] = [['FD', 'STATE', 'LOCAL', 'PEER', 'KEEPALIVE', 'IDLE', 'INTERVAL', 'COUNT', 'USER TIMEOUT', 'NEXT PROBE', 'UNANSWERED']];
   for (const socket of sockets) {
-    const { keepalive, info, entry } = socket;
-    const probes = info.probes ?? entry?.probesOut ?? 0;
-    const next = nextProbe(keepalive, info, entry, probes);
-    const local = entry ? formatEndpoint(entry.localAddress, entry.localPort) : '?';
-    const listening = info.state === 'LISTEN';
-    const remote = entry && !listening ? formatEndpoint(entry.remoteAddress, entry.remotePort) : listening ? '-' : '?';
-    reporter.event(
-      'socket',
-      {
-        pid,
-        fd: socket.fd,
-        inode: socket.inode,
-        state: info.state,
-        local: entry ? { address: entry.localAddress, port: entry.localPort } : null,
-        remote: entry && !listening ? { address: entry.remoteAddress, port: entry.remotePort } : null,
-        keepalive,
-        fromSystem: {
-          idle: fromSystem(keepalive, defaults, 'idle'),
-          interval: fromSystem(keepalive, defaults, 'interval'),
-          count: fromSystem(keepalive, defaults, 'count'),
-        },
-        nextProbeInMs: next.kind === 'in' ? next.ms : null,
-        noProbeBecause: next.kind === 'none' ? next.why : null,
-        unanswered: keepalive.enable ? probes : null,
-        timer: entry ? { kind: entry.timer, leftMs: entry.timerLeftMs } : null,
-        lastAckRecvMs: info.lastAckRecv,
-        lastDataRecvMs: info.lastDataRecv,
-        unacked: info.unacked,
-      },
-      null,
-      now,
-    );
-    const on = keepalive.enable;
-    const userTimeout = keepalive.userTimeout === null ? 'n/a' : keepalive.userTimeout === 0 ? 'off' : formatSetting(keepalive.userTimeout);
-    const nextText = next.kind === 'in' ? formatCountdown(next.ms) : next.why === 'keepalive off' ? '-' : next.why === 'data unacknowledged' ? 'suspended (data unacked)' : '-';
-    rows.push([
-      String(socket.fd),
-      info.state,
-      local,
-      remote,
-      on ? 'on' : 'off',
-      on ? setting(keepalive, defaults, 'idle') : '-',
-      on ? setting(keepalive, defaults, 'interval') : '-',
-      on ? setting(keepalive, defaults, 'count') : '-',
-      userTimeout,
-      listening ? '-' : nextText,
-      on && !listening ? String(probes) : '-',
-    ]);
+    const probes = socket.info.probes ?? socket.entry?.probesOut ?? 0;
+    const next = nextProbe(socket.keepalive, socket.info, socket.entry, probes);
+    if (reporter.json) reporter.event('socket', socketFields(pid, socket, defaults, probes, next), null, now);
+    else rows.push(socketRow(socket, defaults, probes, next));
   }
 
   const namespaceText = namespace ? `, network namespace ${namespace}${sameNamespace ? '' : ' (not this one)'}` : '';
@@ -266,8 +283,7 @@ export function runInspect(argv: readonly string[]): number {
       : 'system defaults there: unknown (reading them needs CAP_SYS_ADMIN)',
   );
   if (sockets.length === 0) return ExitCode.OK;
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) reporter.line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  reporter.line(table(rows));
   if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
   return ExitCode.OK;
 }
