@@ -67,3 +67,30 @@ export function describeEnd(facts: EndFacts): Outcome {
   if (facts.peerClosed) return { reason: 'closed-by-peer', code: null, message: `closed by peer after ${lifetime}`, exitCode: ExitCode.OK };
   return { reason: 'closed-by-peer', code: null, message: 'closed', exitCode: ExitCode.OK };
 }
+
+/** How a watch ends: what the socket said, who stopped it, and who waits for the outcome. */
+export class EndTracker {
+  peerClosed = false;
+  error: NodeJS.ErrnoException | null = null;
+  stopReason: 'interrupted' | 'stopped' | null = null;
+  private result: Outcome | null = null;
+  private readonly listeners: ((outcome: Outcome) => void)[] = [];
+
+  get outcome(): Outcome | null {
+    return this.result;
+  }
+
+  onEnd(listener: (outcome: Outcome) => void): void {
+    if (this.result) listener(this.result);
+    else this.listeners.push(listener);
+  }
+
+  /** Describes the end from these facts and the tracker's own; `announce` reports it before the listeners hear of it. */
+  settle(facts: Omit<EndFacts, 'stopReason' | 'error' | 'peerClosed'>, announce: (outcome: Outcome) => void): void {
+    const error = this.error ? { code: this.error.code, message: this.error.message } : null;
+    const outcome = describeEnd({ ...facts, stopReason: this.stopReason, error, peerClosed: this.peerClosed });
+    this.result = outcome;
+    announce(outcome);
+    for (const listener of this.listeners.splice(0)) listener(outcome);
+  }
+}

@@ -163,19 +163,32 @@ export function infer(ledger: Ledger, current: Sample, previous: Sample, setting
   return chain(counted, seeAck);
 }
 
+/** The socket's keepalive (or other) timer as read from the kernel's table, and when. */
+export interface TimerReading {
+  readonly timer: string;
+  readonly timerLeftMs: number;
+  readonly readAt: number;
+}
+
 /**
  * When a probe counted just now left, from the kernel's keepalive timer as
- * read at `timerReadAt`: if it was about to expire then, the probe left at
+ * read at `timer.readAt`: if it was about to expire then, the probe left at
  * that expiry; otherwise it had already left and the timer was re-armed
  * with `interval` at that moment. Without a timer, the sample's time.
  */
-export function estimateProbeTime(current: Sample, timer: { kind: string; leftMs: number; readAt: number } | null, interval: number | null): number {
-  if (timer?.kind === 'keepalive' && interval !== null) {
-    const expiry = timer.readAt + timer.leftMs;
-    const estimate = expiry <= current.at + TIMER_ROUNDING_MS ? expiry : timer.readAt - (interval - timer.leftMs);
+export function estimateProbeTime(current: Sample, timer: TimerReading | null, interval: number | null): number {
+  if (timer?.timer === 'keepalive' && interval !== null) {
+    const expiry = timer.readAt + timer.timerLeftMs;
+    const estimate = expiry <= current.at + TIMER_ROUNDING_MS ? expiry : timer.readAt - (interval - timer.timerLeftMs);
     if (estimate <= current.at + TIMER_ROUNDING_MS && estimate >= current.at - ESTIMATE_LOOKBACK_MS) return Math.min(estimate, current.at);
   }
   return current.at;
+}
+
+/** A new TCP_INFO sample: with packets, reconcile the counts; without, infer from the change. */
+export function observe(ledger: Ledger, current: Sample, previous: Sample, settings: KeepaliveState, withPackets: boolean, timer: TimerReading | null): Step {
+  const probeTime = estimateProbeTime(current, timer, settings.interval);
+  return withPackets ? reconcile(ledger, current, probeTime) : infer(ledger, current, previous, settings, probeTime);
 }
 
 /** One captured segment of the connection, already labelled. */

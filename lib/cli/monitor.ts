@@ -9,6 +9,7 @@ import { diagnostics, SocketTable, type SocketRecord } from '../diagnostics';
 import type { PacketCapture } from './capture';
 import type { Reporter } from './output';
 import { FlowAnalyzer, segmentFlowKey } from './segments';
+import { statusText } from './watch-view';
 import type { ConnectionWatcher, ProbeTrigger } from './watcher';
 
 // Every connection is looked at this often, and --json status events follow it.
@@ -166,7 +167,8 @@ export class Monitor {
     if (header) parts.push(header);
     const watchers = [...this.watchers];
     for (const watcher of watchers.slice(0, 3)) {
-      parts.push(watchers.length > 1 || header ? `#${watcher.id} ${watcher.statusText(now)}` : watcher.statusText(now));
+      const text = statusText(watcher.view(), now);
+      parts.push(watchers.length > 1 || header ? `#${watcher.id} ${text}` : text);
     }
     if (watchers.length > 3) parts.push(`+${watchers.length - 3} more`);
     parts.push('[p] probe  [q] quit');

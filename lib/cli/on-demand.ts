@@ -71,3 +71,39 @@ export async function probeOnDemand(socket: net.Socket, settings: KeepaliveState
   }
   return held;
 }
+
+/** Probes on demand of one connection: one at a time, and every `everyMs` if asked (--probe-every). */
+export class OnDemandProber {
+  private probing = false;
+  private lastAt: number;
+
+  constructor(
+    private readonly everyMs: number | null,
+    startedAt: number,
+  ) {
+    this.lastAt = startedAt;
+  }
+
+  /** When the next periodic probe is due, ms since the epoch; Infinity if none. */
+  get dueAt(): number {
+    return this.everyMs && !this.probing ? this.lastAt + this.everyMs : Infinity;
+  }
+
+  /** Sends one probe unless one is under way; returns the settings held afterwards. */
+  async run(socket: net.Socket, settings: KeepaliveState, trigger: ProbeTrigger, hooks: OnDemandHooks): Promise<KeepaliveState> {
+    if (this.probing) return settings;
+    this.probing = true;
+    this.lastAt = Date.now();
+    try {
+      return await probeOnDemand(socket, settings, trigger, hooks);
+    } catch (error) {
+      // The connection ended meanwhile: its end is reported on its own.
+      const reason = (error as Error).message;
+      if (!hooks.ended() && !socket.destroyed) hooks.report({ trigger, result: 'refused', reason }, `probe on demand not sent: ${reason}`);
+      return settings;
+    } finally {
+      this.probing = false;
+      this.lastAt = Date.now();
+    }
+  }
+}

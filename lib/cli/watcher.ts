@@ -11,16 +11,17 @@ import type net from 'node:net';
 import { socketInode } from '../diagnostics';
 import { getKeepalive, getTcpInfo, type KeepaliveState, type TcpStateName } from '../index';
 import { TCP_ACK, type Segment } from './capture';
-import { describeEnd, type Outcome } from './ending';
-import { formatCountdown, formatElapsed, formatEndpoint, plural, unmapIPv4 } from './format';
-import { captured, estimateProbeTime, infer, newLedger, probeDue, reconcile, type Ledger, type LedgerEvent, type Sample, type Step } from './ledger';
-import { probeOnDemand, type ProbeTrigger } from './on-demand';
+import { EndTracker, type Outcome } from './ending';
+import { formatEndpoint, plural, unmapIPv4 } from './format';
+import { captured, newLedger, observe, probeDue, type Ledger, type Sample, type Step } from './ledger';
+import { OnDemandProber, type ProbeTrigger } from './on-demand';
 import type { Reporter } from './output';
-import { describeFlags, endpointKey, flowKey, type SegmentLabel } from './segments';
-import { nextProbe, type SocketTimer } from './timers';
+import { endpointKey, flowKey, type SegmentLabel } from './segments';
+import { ledgerOutput, nextProbeAt, packetFields, statusFields, unansweredNow, type ConnectionView, type TimerReading } from './watch-view';
 
 export type { EndReason, Outcome } from './ending';
 export type { ProbeTrigger } from './on-demand';
+export type { TimerReading } from './watch-view';
 
 export interface WatcherOptions {
   /** Connection id in events (1, 2, ... for listen; 'A' in the demo). */
@@ -40,11 +41,6 @@ export interface WatcherOptions {
 export interface WatcherHooks {
   flushPackets(): void;
   lookSoon(): void;
-}
-
-/** The socket's timer as read from the kernel's table, and when. */
-export interface TimerReading extends SocketTimer {
-  readonly readAt: number;
 }
 
 // Emitted at most this often per connection in --json mode.
@@ -72,14 +68,9 @@ export class ConnectionWatcher {
   private timer: TimerReading | null = null;
   private state: TcpStateName = 'ESTABLISHED';
   private ledger: Ledger;
-  private peerClosed = false;
-  private socketError: NodeJS.ErrnoException | null = null;
-  private stopReason: 'interrupted' | 'stopped' | null = null;
+  private readonly end = new EndTracker();
   private lastStatusAt = 0;
-  private probing = false;
-  private lastOnDemandAt: number;
-  private outcome: Outcome | null = null;
-  private readonly endListeners: ((outcome: Outcome) => void)[] = [];
+  private readonly prober: OnDemandProber;
   private hooks: WatcherHooks | null = null;
   private due = 0;
 
@@ -93,7 +84,7 @@ export class ConnectionWatcher {
     this.inode = socketInode(socket);
     this.settings = getKeepalive(socket);
     this.ledger = newLedger(this.startedAt);
-    this.lastOnDemandAt = this.startedAt;
+    this.prober = new OnDemandProber(options.probeEveryMs ?? null, this.startedAt);
     this.takeSample();
     if (this.sample?.info.lastAckRecv != null) this.ledger = { ...this.ledger, lastAckAt: this.sample.at - this.sample.info.lastAckRecv };
 
@@ -102,12 +93,12 @@ export class ConnectionWatcher {
       this.hooks?.lookSoon();
     });
     socket.on('end', () => {
-      this.peerClosed = true;
+      this.end.peerClosed = true;
       this.emit('fin', {}, '<- FIN: the peer closed the connection');
       this.hooks?.lookSoon();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.socketError ??= error;
+      this.end.error ??= error;
     });
     socket.on('close', () => this.finish());
   }
@@ -118,7 +109,7 @@ export class ConnectionWatcher {
   }
 
   get ended(): boolean {
-    return this.outcome !== null;
+    return this.end.outcome !== null;
   }
 
   get keepalive(): KeepaliveState {
@@ -135,14 +126,13 @@ export class ConnectionWatcher {
   }
 
   onEnd(listener: (outcome: Outcome) => void): void {
-    if (this.outcome) listener(this.outcome);
-    else this.endListeners.push(listener);
+    this.end.onEnd(listener);
   }
 
   /** Ends the watch from this side (Ctrl-C, --duration): the connection is closed. */
   stop(reason: 'interrupted' | 'stopped'): void {
     if (this.ended) return;
-    this.stopReason = reason;
+    this.end.stopReason = reason;
     this.socket.destroy();
     this.finish();
   }
@@ -151,10 +141,7 @@ export class ConnectionWatcher {
   onSegment(segment: Segment, label: SegmentLabel): void {
     if (this.ended) return;
     const outgoing = endpointKey(segment.srcAddress, segment.srcPort) === this.localKey;
-    if (REPORTED_LABELS.has(label)) {
-      const fields = { direction: outgoing ? 'out' : 'in', label, seq: segment.seq, ack: segment.ack, length: segment.payloadLength, window: segment.window, flags: describeFlags(segment.flags) };
-      this.emit('packet', fields, null, segment.timeMs);
-    }
+    if (REPORTED_LABELS.has(label)) this.emit('packet', packetFields(segment, label, outgoing), null, segment.timeMs);
     const wire = { at: segment.timeMs, outgoing, label, seq: segment.seq, ack: segment.ack, acks: (segment.flags & TCP_ACK) !== 0 };
     this.apply(captured(this.ledger, wire));
   }
@@ -175,17 +162,12 @@ export class ConnectionWatcher {
       this.emit('state', { from: this.state, to: current.info.state }, `state ${this.state} -> ${current.info.state}`, current.at);
       this.state = current.info.state;
     }
-    if (previous && previous !== current) {
-      const timerNow = this.timer ? { kind: this.timer.timer, leftMs: this.timer.timerLeftMs, readAt: this.timer.readAt } : null;
-      const probeTime = estimateProbeTime(current, timerNow, this.settings.interval);
-      this.apply(this.options.captured ? reconcile(this.ledger, current, probeTime) : infer(this.ledger, current, previous, this.settings, probeTime));
-    }
+    if (previous && previous !== current) this.apply(observe(this.ledger, current, previous, this.settings, this.options.captured, this.timer));
     if (this.options.reporter.json && now - this.lastStatusAt >= STATUS_EVERY_MS) {
       this.lastStatusAt = now;
-      this.emit('status', this.statusFields(now), null, now);
+      this.emit('status', statusFields(this.view(), now), null, now);
     }
-    const every = this.options.probeEveryMs;
-    if (every && !this.probing && now - this.lastOnDemandAt >= every) void this.requestProbe('timer');
+    if (now >= this.prober.dueAt) void this.requestProbe('timer');
     this.refreshDue(now);
   }
 
@@ -195,75 +177,27 @@ export class ConnectionWatcher {
   }
 
   private refreshDue(now: number): void {
-    const every = this.options.probeEveryMs;
-    const onDemand = every && !this.probing ? this.lastOnDemandAt + every : Infinity;
-    const probeAt = this.nextProbeAt();
-    const next = Math.min(onDemand, probeAt === null ? Infinity : probeAt + LOOK_AFTER_DUE_MS);
+    const probeAt = nextProbeAt(this.view());
+    const next = Math.min(this.prober.dueAt, probeAt === null ? Infinity : probeAt + LOOK_AFTER_DUE_MS);
     // A probe late to show is looked for again, but not at once.
     this.due = next <= now ? now + LATE_LOOK_MS : next;
   }
 
-  /** When this side's next probe leaves, ms since the epoch; null if none is scheduled. */
-  nextProbeAt(): number | null {
-    const sample = this.sample;
-    if (!sample) return null;
-    const outstanding = Math.max(this.ledger.unanswered, sample.info.probes ?? 0);
-    const lastProbeAgo = this.ledger.lastProbeAt === null ? null : sample.at - this.ledger.lastProbeAt;
-    const timer = this.timer ? { timer: this.timer.timer, timerLeftMs: Math.max(0, this.timer.readAt + this.timer.timerLeftMs - sample.at) } : null;
-    const next = nextProbe(this.settings, sample.info, timer, outstanding, lastProbeAgo);
-    return next.kind === 'in' ? sample.at + next.ms : null;
-  }
-
-  statusFields(now: number): Record<string, unknown> {
-    const next = this.nextProbeAt();
-    const unacked = this.sample?.info.unacked ?? 0;
-    return {
-      state: this.state,
-      keepalive: this.settings.enable,
-      nextProbeInMs: next === null ? null : Math.max(0, Math.round(next - now)),
-      unanswered: this.unansweredNow(),
-      count: this.settings.count,
-      lastAckAgoMs: Math.round(now - this.ledger.lastAckAt),
-      ...(unacked > 0 ? { suspended: 'unacknowledged data: retransmission governs, not keepalive' } : {}),
-    };
-  }
-
-  statusText(now: number): string {
-    const fields = this.statusFields(now);
-    const parts = [String(fields.state)];
-    if (!this.settings.enable) parts.push('keepalive off');
-    else if (fields.suspended) parts.push('keepalive suspended: data unacknowledged');
-    else if (fields.nextProbeInMs !== null) parts.push(`next probe in ${formatCountdown(fields.nextProbeInMs as number)}`);
-    if (this.settings.enable) parts.push(`unanswered ${fields.unanswered}${this.settings.count !== null ? `/${this.settings.count}` : ''}`);
-    parts.push(`last ACK ${formatElapsed(fields.lastAckAgoMs as number)} ago`);
-    return parts.join(' | ');
-  }
-
   /** Sends one keepalive probe now (see on-demand.ts). */
   async requestProbe(trigger: ProbeTrigger): Promise<void> {
-    if (this.ended || this.probing) return;
-    this.probing = true;
-    this.lastOnDemandAt = Date.now();
-    const report = (fields: Record<string, unknown>, text: string | null): void => this.emit('probe-request', fields, text);
-    try {
-      this.settings = await probeOnDemand(this.socket, this.settings, trigger, {
-        ended: () => this.ended,
-        report,
-        pending: (on) => (this.ledger = { ...this.ledger, onDemandPending: on }),
-      });
-    } catch (error) {
-      // The connection ended meanwhile: its end is reported on its own.
-      if (!this.ended && !this.socket.destroyed) report({ trigger, result: 'refused', reason: (error as Error).message }, `probe on demand not sent: ${(error as Error).message}`);
-    } finally {
-      this.probing = false;
-      this.lastOnDemandAt = Date.now();
-      this.refreshDue(this.lastOnDemandAt);
-      this.hooks?.lookSoon();
-    }
+    if (this.ended) return;
+    this.settings = await this.prober.run(this.socket, this.settings, trigger, {
+      ended: () => this.ended,
+      report: (fields, text) => this.emit('probe-request', fields, text),
+      pending: (on) => (this.ledger = { ...this.ledger, onDemandPending: on }),
+    });
+    this.refreshDue(Date.now());
+    this.hooks?.lookSoon();
   }
 
-  private unansweredNow(): number {
-    return Math.max(this.ledger.unanswered, this.sample?.info.probes ?? 0);
+  /** What the watcher knows, for the status (watch-view.ts). */
+  view(): ConnectionView {
+    return { state: this.state, settings: this.settings, sample: this.sample, timer: this.timer, ledger: this.ledger };
   }
 
   private takeSample(): boolean {
@@ -279,45 +213,26 @@ export class ConnectionWatcher {
   /** Takes the ledger's new state and prints its events. */
   private apply(step: Step): void {
     this.ledger = step.ledger;
-    for (const event of step.events) this.print(event);
+    for (const event of step.events) {
+      const output = ledgerOutput(event, this.settings);
+      if (output.name === null) this.options.reporter.note(`${this.options.prefix}${output.text}`, output.at);
+      else this.emit(output.name, output.fields, output.text, output.at);
+    }
     if (step.events.length > 0) this.refreshDue(Date.now());
   }
 
-  private print(event: LedgerEvent): void {
-    if (event.kind === 'note') return this.options.reporter.note(`${this.options.prefix}${event.text}`, event.at);
-    if (event.kind === 'peer-probe') return this.emit('peer-probe', { source: event.source }, event.text, event.at);
-    if (event.kind === 'answer') {
-      const detail = event.answer === 'RST' ? 'the peer answered the probe with a reset' : event.rttMs !== null ? `answered in ${formatElapsed(event.rttMs)}` : 'probe answered';
-      const fields = { kind: event.answer, rttMs: event.rttMs, answeredProbes: event.answeredProbes, source: event.source };
-      return this.emit('answer', fields, `${event.text}  ${detail}`, event.at);
-    }
-    const parts = [`probe ${event.probe}`, `unanswered ${event.unanswered}${this.limitText()}`];
-    if (event.onDemand) parts.push('sent on demand');
-    if (event.note) parts.push(event.note);
-    const { probe, unanswered, source, onDemand, seq, note } = event;
-    const fields = { probe, unanswered, source, onDemand, ...(seq !== undefined ? { seq } : {}), ...(note ? { note } : {}) };
-    this.emit('probe', fields, `${event.text ?? '-> keepalive probe'}  ${parts.join(', ')}`, event.at);
-  }
-
-  private limitText(): string {
-    const userTimeout = this.settings.userTimeout ?? 0;
-    if (userTimeout > 0) return ` (dropped at the user timeout, ${formatElapsed(userTimeout)} after the last ACK)`;
-    return this.settings.count !== null ? `/${this.settings.count}` : '';
-  }
-
   private finish(): void {
-    if (this.outcome) return;
+    if (this.ended) return;
     this.hooks?.flushPackets();
     const now = Date.now();
-    const unanswered = this.unansweredNow();
+    const unanswered = unansweredNow(this.view());
     const { lastAckAt, rstAnsweredProbe } = this.ledger;
-    const error = this.socketError ? { code: this.socketError.code, message: this.socketError.message } : null;
     const probeDueAtEnd = !this.options.captured && probeDue(this.settings, this.sample, now);
-    const facts = { now, startedAt: this.startedAt, lastAckAt, unanswered, state: this.state, settings: this.settings, stopReason: this.stopReason, error, peerClosed: this.peerClosed, rstAnsweredProbe, probeDueAtEnd };
-    const outcome = (this.outcome = describeEnd(facts));
-    const fields = { reason: outcome.reason, code: outcome.code, message: outcome.message, unanswered, sinceLastAckMs: Math.round(now - lastAckAt), durationMs: now - this.startedAt };
-    this.emit('end', fields, `connection ended: ${outcome.message}`, now);
-    for (const listener of this.endListeners.splice(0)) listener(outcome);
+    const facts = { now, startedAt: this.startedAt, lastAckAt, unanswered, state: this.state, settings: this.settings, rstAnsweredProbe, probeDueAtEnd };
+    this.end.settle(facts, ({ reason, code, message }) => {
+      const fields = { reason, code, message, unanswered, sinceLastAckMs: Math.round(now - lastAckAt), durationMs: now - this.startedAt };
+      this.emit('end', fields, `connection ended: ${message}`, now);
+    });
   }
 
   private emit(event: string, fields: Record<string, unknown>, text: string | null, at: number = Date.now()): void {
