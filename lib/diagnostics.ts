@@ -3,7 +3,7 @@
 // namespace's defaults, and the kernel's socket table (sock_diag). Each is a
 // capability of the addon, absent where the OS has no such thing; the
 // command asks `diagnostics` rather than the OS name. Not a public API.
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type net from 'node:net';
 import type { KeepaliveState, SystemDefaults, TcpInfo, TcpStateName } from './types';
 import { keepaliveFromSlots, tcpInfoFromSlots } from './keepalive';
@@ -20,8 +20,10 @@ export interface DiagnosticsCapabilities {
   readonly namespaceDefaults: boolean;
   /** The kernel's table of TCP sockets with timers and TCP_INFO (sock_diag). */
   readonly socketTable: boolean;
-  /** Defaults and the socket table are per network namespace. */
+  /** Network namespaces: the system defaults and the socket table are per namespace. */
   readonly perNamespace: boolean;
+  /** A socket that never set an option follows the system defaults live, even as they change. */
+  readonly liveDefaults: boolean;
 }
 
 export const diagnostics: DiagnosticsCapabilities = Object.freeze({
@@ -29,8 +31,25 @@ export const diagnostics: DiagnosticsCapabilities = Object.freeze({
   processSockets: binding.processSockets !== undefined && binding.processKeepalive !== undefined,
   namespaceDefaults: binding.netnsSystemDefaults !== undefined,
   socketTable: binding.sockDiagDump !== undefined,
+  // Linux's /proc/sys/net defaults are per namespace and read on every use;
+  // the addon can read another namespace's exactly there.
   perNamespace: binding.netnsSystemDefaults !== undefined,
+  liveDefaults: binding.netnsSystemDefaults !== undefined,
 });
+
+/**
+ * How many times unacknowledged data is retransmitted before the connection
+ * is dropped (net.ipv4.tcp_retries2), which keepalive does not cover; null
+ * where the system has no such setting.
+ */
+export function retransmissionLimit(): number | null {
+  if (!diagnostics.perNamespace) return null;
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/tcp_retries2', 'utf8').trim());
+  } catch {
+    return null;
+  }
+}
 
 function unsupported(what: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${what} is not available on this system`), { code: 'ENOTSUP' });
