@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,11 @@ Status ListSocketDescriptors(int pid, std::vector<SocketDescriptor>* out);
 // The keepalive settings of descriptor `target_fd` of the process behind
 // `pidfd`, read through a duplicate that is closed before returning.
 Status ProcessKeepalive(int pidfd, int target_fd, KeepaliveState* out);
+// Runs `work` on a short-lived thread that has joined the network namespace
+// `netns_fd` (setns changes only the calling thread); this thread and
+// process stay where they are. What `work` creates there (a socket) stays
+// bound to that namespace.
+Status InNetworkNamespace(int netns_fd, const std::function<Status()>& work);
 // The keepalive system defaults as seen inside the network namespace
 // `netns_fd` (an open /proc/PID/ns/net), read by a short-lived thread that
 // joins that namespace; this thread and process stay where they are.

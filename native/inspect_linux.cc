@@ -75,10 +75,9 @@ Status ProcessKeepalive(int pidfd, int target_fd, KeepaliveState* out) {
   return status;
 }
 
-Status SystemDefaultsInNetns(int netns_fd, SystemDefaults* out) {
-  // setns(CLONE_NEWNET) changes only the calling thread, and /proc/sys/net
-  // resolves through the namespace of the thread that opens it; the worker
-  // ends right after, so no other code ever runs in the other namespace.
+Status InNetworkNamespace(int netns_fd, const std::function<Status()>& work) {
+  // /proc/sys/net and new sockets resolve through the namespace of the
+  // thread; the worker ends right after, so no other code ever runs there.
   Status status;
   try {
     std::thread worker([&] {
@@ -86,13 +85,17 @@ Status SystemDefaultsInNetns(int netns_fd, SystemDefaults* out) {
         status = DiagStatus(-errno, DiagSyscall::kSetns);
         return;
       }
-      status = GetSystemDefaults(out);
+      status = work();
     });
     worker.join();
   } catch (const std::system_error& error) {
     return DiagStatus(-error.code().value(), DiagSyscall::kThread);
   }
   return status;
+}
+
+Status SystemDefaultsInNetns(int netns_fd, SystemDefaults* out) {
+  return InNetworkNamespace(netns_fd, [out] { return GetSystemDefaults(out); });
 }
 
 }  // namespace tcpka

@@ -12,15 +12,12 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <system_error>
-#include <thread>
 
 namespace tcpka {
 namespace {
@@ -138,22 +135,7 @@ Status ReceiveDump(int fd, uint8_t* out, size_t capacity, size_t* found) {
 
 Status SockDiagOpen(int netns_fd, int* fd_out) {
   if (netns_fd < 0) return CreateSocket(fd_out);
-  // As in SystemDefaultsInNetns: only the worker thread joins the namespace,
-  // and a socket belongs to the namespace it was created in.
-  Status status;
-  try {
-    std::thread worker([&] {
-      if (setns(netns_fd, CLONE_NEWNET) != 0) {
-        status = DiagStatus(-errno, DiagSyscall::kSetns);
-        return;
-      }
-      status = CreateSocket(fd_out);
-    });
-    worker.join();
-  } catch (const std::system_error& error) {
-    return DiagStatus(-error.code().value(), DiagSyscall::kThread);
-  }
-  return status;
+  return InNetworkNamespace(netns_fd, [fd_out] { return CreateSocket(fd_out); });
 }
 
 Status SockDiagDump(int fd, const SockDiagFilter& filter, uint8_t* out,
