@@ -218,6 +218,13 @@ const SLOT = {
   sendQueue: slot('sendQueue'),
 };
 const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
+const INFO = {
+  probes: binding.tcpInfoFields.indexOf('probes'),
+  segsIn: binding.tcpInfoFields.indexOf('segsIn'),
+  segsOut: binding.tcpInfoFields.indexOf('segsOut'),
+  unacked: binding.tcpInfoFields.indexOf('unacked'),
+};
+const RECORD_SLOTS = (): number => binding.sockDiagRecordSize! / 8;
 
 /** Dotted quad, or RFC 5952 text for 16 bytes (IPv4-mapped as ::ffff:a.b.c.d). */
 export function formatAddress(bytes: Uint8Array, at: number, family: 4 | 6): string {
@@ -288,13 +295,38 @@ export class SocketTable {
    * the live view asks for its own connections among a port's.
    */
   dumpInodes(filter: SocketFilter, wanted: ReadonlySet<number>): Map<number, SocketRecord> {
-    const count = this.fill(filter);
-    const size = binding.sockDiagRecordSize! / 8;
     const found = new Map<number, SocketRecord>();
+    for (const [inode, index] of this.find(filter, wanted)) found.set(inode, this.record(index));
+    return found;
+  }
+
+  /** Like dumpInodes, but nothing decoded: the index of each one's record in this dump. */
+  find(filter: SocketFilter, wanted: ReadonlySet<number>): Map<number, number> {
+    const count = this.fill(filter);
+    const size = RECORD_SLOTS();
+    const found = new Map<number, number>();
     for (let i = 0; i < count; i++) {
-      if (wanted.has(this.slots[i * size + SLOT.inode]!)) found.set(this.slots[i * size + SLOT.inode]!, this.record(i));
+      const inode = this.slots[i * size + SLOT.inode]!;
+      if (wanted.has(inode)) found.set(inode, i);
     }
     return found;
+  }
+
+  /** A record's pending timer, without decoding the rest. */
+  timerOf(index: number): { timer: TimerKind; timerLeftMs: number } {
+    const at = index * RECORD_SLOTS();
+    return { timer: TIMERS[this.slots[at + SLOT.timer]!] ?? 'none', timerLeftMs: this.slots[at + SLOT.timerLeftMs]! };
+  }
+
+  /**
+   * What of a record a look would see change (state, timer, probes,
+   * segments each way, data unacknowledged), without decoding it.
+   */
+  fingerprint(index: number): string {
+    const s = this.slots;
+    const at = index * RECORD_SLOTS();
+    const info = at + FIELDS.length;
+    return `${s[at + SLOT.state]} ${s[at + SLOT.timer]} ${s[at + SLOT.timerProbes]} ${s[info + INFO.probes]} ${s[info + INFO.segsIn]} ${s[info + INFO.segsOut]} ${s[info + INFO.unacked]}`;
   }
 
   close(): void {
@@ -314,8 +346,9 @@ export class SocketTable {
     }
   }
 
-  private record(index: number): SocketRecord {
-    const size = binding.sockDiagRecordSize! / 8;
+  /** One record of the last dump. */
+  record(index: number): SocketRecord {
+    const size = RECORD_SLOTS();
     const at = index * size;
     const s = this.slots;
     const family = s[at + SLOT.family] === 6 ? 6 : 4;

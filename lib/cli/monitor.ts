@@ -5,7 +5,7 @@
 // kernel's socket table for the watched ports once (sock_diag, filtered by
 // port in the kernel, like `ss`), so other sockets on the host cost nothing
 // here; a due look reads only the connections that are due.
-import { diagnostics, SocketTable, type SocketRecord } from '../diagnostics';
+import { diagnostics, SocketTable } from '../diagnostics';
 import type { PacketCapture } from './capture';
 import type { Reporter } from './output';
 import { FlowAnalyzer, segmentFlowKey } from './segments';
@@ -32,6 +32,8 @@ export class Monitor {
   private capture: PacketCapture | null;
   private table: SocketTable | null = null;
   private nextSlowLookAt = 0;
+  /** What each connection's record showed at the last read of the table. */
+  private readonly fingerprints = new WeakMap<ConnectionWatcher, string>();
   private redraw: NodeJS.Timeout | null = null;
 
   constructor(
@@ -106,32 +108,48 @@ export class Monitor {
     if (this.watchers.size > 0 || this.capture) this.schedule.at(Math.max(next, now + MIN_WAKE_GAP_MS), () => this.wake());
   }
 
-  /** Every watcher, from one read of the kernel's table per watched port where there is one. */
+  /**
+   * Every watcher, from one read of the kernel's table per watched port
+   * where there is one; a connection whose record shows no change since
+   * the last read is not decoded again.
+   */
   private lookAtAll(now: number): void {
     const watchers = [...this.watchers];
-    if (!this.table || watchers.length === 0) {
-      for (const watcher of watchers) watcher.look(now);
-      return;
-    }
-    const byPort = new Map<number, Set<number>>();
+    const byPort = new Map<number, ConnectionWatcher[]>();
     for (const watcher of watchers) {
+      if (watcher.inode === null) continue;
       const port = watcher.socket.localPort ?? 0;
-      if (watcher.inode !== null) byPort.set(port, (byPort.get(port) ?? new Set()).add(watcher.inode));
+      const group = byPort.get(port);
+      if (group) group.push(watcher);
+      else byPort.set(port, [watcher]);
     }
-    const records = new Map<number, SocketRecord>();
-    const readAt = Date.now();
+    const looked = new Set<ConnectionWatcher>();
     try {
-      for (const [port, inodes] of byPort) for (const [inode, record] of this.table.dumpInodes({ localPort: port }, inodes)) records.set(inode, record);
+      for (const [port, group] of this.table ? byPort : []) {
+        const readAt = Date.now();
+        const table = this.table!;
+        const indexes = table.find({ localPort: port }, new Set(group.map((watcher) => watcher.inode!)));
+        for (const watcher of group) {
+          const index = indexes.get(watcher.inode!);
+          if (index === undefined) continue;
+          looked.add(watcher);
+          const timer = { ...table.timerOf(index), readAt };
+          const fingerprint = table.fingerprint(index);
+          if (this.fingerprints.get(watcher) === fingerprint) {
+            watcher.look(now, 'unchanged', timer);
+          } else {
+            this.fingerprints.set(watcher, fingerprint);
+            watcher.look(now, { info: table.record(index).info, at: readAt }, timer);
+          }
+        }
+      }
     } catch {
-      this.table.close();
-      this.table = null;
+      this.table?.close();
+      this.table = null; // TCP_INFO per connection from now on
     }
-    for (const watcher of watchers) {
-      const record = watcher.inode === null ? undefined : records.get(watcher.inode);
-      if (record) watcher.look(now, { info: record.info, at: readAt }, { timer: record.timer, timerLeftMs: record.timerLeftMs, readAt });
-      else watcher.look(now);
-    }
+    for (const watcher of watchers) if (!looked.has(watcher)) watcher.look(now);
   }
+
   private readPackets(now: number): void {
     if (!this.capture) return;
     let segments;

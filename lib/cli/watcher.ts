@@ -147,22 +147,26 @@ export class ConnectionWatcher {
   }
 
   /**
-   * A look at the connection: TCP_INFO from the kernel's table (`sample`)
-   * or, when null, read from the socket now; the socket's timer if the
-   * table was read.
+   * A look at the connection: TCP_INFO from the kernel's table (`sample`;
+   * 'unchanged' when the table shows nothing new since the last one) or,
+   * when null, read from the socket now; the socket's timer if the table
+   * was read.
    */
-  look(now: number, sample: Sample | null = null, timer: TimerReading | null = null): void {
+  look(now: number, sample: Sample | 'unchanged' | null = null, timer: TimerReading | null = null): void {
     if (this.ended) return;
     const previous = this.sample;
-    if (sample) this.sample = sample;
-    else if (!this.takeSample()) return;
+    // A probe counted but not yet seen on the wire is looked at again even
+    // when the table shows no change: its grace period runs out.
+    const fresh = sample === null || (sample === 'unchanged' && this.ledger.mismatchSince !== null);
+    if (fresh && !this.takeSample()) return;
+    if (!fresh && sample !== 'unchanged') this.sample = sample;
     this.timer = timer ?? (this.timer && this.timer.readAt + this.timer.timerLeftMs > now ? this.timer : null);
-    const current = this.sample!;
-    if (current.info.state !== this.state) {
+    const current = this.sample;
+    if (current && current.info.state !== this.state) {
       this.emit('state', { from: this.state, to: current.info.state }, `state ${this.state} -> ${current.info.state}`, current.at);
       this.state = current.info.state;
     }
-    if (previous && previous !== current) this.apply(observe(this.ledger, current, previous, this.settings, this.options.captured, this.timer));
+    if (current && previous && previous !== current) this.apply(observe(this.ledger, current, previous, this.settings, this.options.captured, this.timer));
     if (this.options.reporter.json && now - this.lastStatusAt >= STATUS_EVERY_MS) {
       this.lastStatusAt = now;
       this.emit('status', statusFields(this.view(), now), null, now);
