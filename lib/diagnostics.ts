@@ -219,10 +219,8 @@ const SLOT = {
 };
 const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
 const INFO = {
-  probes: binding.tcpInfoFields.indexOf('probes'),
   segsIn: binding.tcpInfoFields.indexOf('segsIn'),
   segsOut: binding.tcpInfoFields.indexOf('segsOut'),
-  unacked: binding.tcpInfoFields.indexOf('unacked'),
 };
 const RECORD_SLOTS = (): number => binding.sockDiagRecordSize! / 8;
 
@@ -312,21 +310,21 @@ export class SocketTable {
     return found;
   }
 
-  /** A record's pending timer, without decoding the rest. */
-  timerOf(index: number): { timer: TimerKind; timerLeftMs: number } {
+  /** A record's pending timer, without decoding the rest, as read at `readAt`. */
+  timerOf(index: number, readAt: number): { timer: TimerKind; timerLeftMs: number; readAt: number } {
     const at = index * RECORD_SLOTS();
-    return { timer: TIMERS[this.slots[at + SLOT.timer]!] ?? 'none', timerLeftMs: this.slots[at + SLOT.timerLeftMs]! };
+    return { timer: TIMERS[this.slots[at + SLOT.timer]!] ?? 'none', timerLeftMs: this.slots[at + SLOT.timerLeftMs]!, readAt };
   }
 
   /**
-   * What of a record a look would see change (state, timer, probes,
-   * segments each way, data unacknowledged), without decoding it.
+   * A number that changes when a look could see anything new, without
+   * decoding the record: every change of state, timer, probes or data in
+   * flight comes with a segment in or out, so the two segment counters say
+   * it (packed into one number, exact below 2^26 segments out).
    */
-  fingerprint(index: number): string {
-    const s = this.slots;
-    const at = index * RECORD_SLOTS();
-    const info = at + FIELDS.length;
-    return `${s[at + SLOT.state]} ${s[at + SLOT.timer]} ${s[at + SLOT.timerProbes]} ${s[info + INFO.probes]} ${s[info + INFO.segsIn]} ${s[info + INFO.segsOut]} ${s[info + INFO.unacked]}`;
+  fingerprint(index: number): number {
+    const info = index * RECORD_SLOTS() + FIELDS.length;
+    return this.slots[info + INFO.segsIn]! * 2 ** 26 + (this.slots[info + INFO.segsOut]! % 2 ** 26);
   }
 
   close(): void {

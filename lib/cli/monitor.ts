@@ -33,7 +33,7 @@ export class Monitor {
   private table: SocketTable | null = null;
   private nextSlowLookAt = 0;
   /** What each connection's record showed at the last read of the table. */
-  private readonly fingerprints = new WeakMap<ConnectionWatcher, string>();
+  private readonly fingerprints = new WeakMap<ConnectionWatcher, number>();
   private redraw: NodeJS.Timeout | null = null;
 
   constructor(
@@ -52,10 +52,11 @@ export class Monitor {
   add(watcher: ConnectionWatcher): void {
     this.watchers.add(watcher);
     this.byFlow.set(watcher.flowKey, watcher);
-    watcher.attach({ flushPackets: () => this.readPackets(Date.now()), lookSoon: () => this.schedule.at(Date.now() + SOON_MS, () => this.wake()) });
+    watcher.attach({ flushPackets: () => this.readPackets(), lookSoon: () => this.schedule.at(Date.now() + SOON_MS, () => this.wake()) });
     watcher.onEnd(() => {
       this.watchers.delete(watcher);
       this.byFlow.delete(watcher.flowKey);
+      this.analyzers.delete(watcher.flowKey);
     });
     this.schedule.at(Date.now(), () => this.wake());
   }
@@ -96,12 +97,13 @@ export class Monitor {
 
   private wake(): void {
     const now = Date.now();
-    this.readPackets(now);
+    this.readPackets();
     if (now >= this.nextSlowLookAt) {
       this.nextSlowLookAt = now + SLOW_LOOK_MS;
+      this.pruneFlows(now);
       this.lookAtAll(now);
     } else {
-      for (const watcher of [...this.watchers]) if (watcher.dueAt() <= now) watcher.look(now);
+      for (const watcher of this.watchers) if (watcher.dueAt() <= now) watcher.look(now);
     }
     let next = this.nextSlowLookAt;
     for (const watcher of this.watchers) next = Math.min(next, watcher.dueAt());
@@ -133,7 +135,7 @@ export class Monitor {
           const index = indexes.get(watcher.inode!);
           if (index === undefined) continue;
           looked.add(watcher);
-          const timer = { ...table.timerOf(index), readAt };
+          const timer = table.timerOf(index, readAt);
           const fingerprint = table.fingerprint(index);
           if (this.fingerprints.get(watcher) === fingerprint) {
             watcher.look(now, 'unchanged', timer);
@@ -150,7 +152,7 @@ export class Monitor {
     for (const watcher of watchers) if (!looked.has(watcher)) watcher.look(now);
   }
 
-  private readPackets(now: number): void {
+  private readPackets(): void {
     if (!this.capture) return;
     let segments;
     try {
@@ -173,6 +175,10 @@ export class Monitor {
       const label = analyzer.classify(segment);
       this.byFlow.get(key)?.onSegment(segment, label);
     }
+  }
+
+  /** Forgets flows seen on the wire that no connection claims (on the slow look: there may be many). */
+  private pruneFlows(now: number): void {
     for (const [key, analyzer] of this.analyzers) {
       if (!this.byFlow.has(key) && now - analyzer.lastSeenMs > UNCLAIMED_FLOW_TTL_MS) this.analyzers.delete(key);
     }
