@@ -21,6 +21,7 @@
 #include <string>
 
 #include "diagnostics.h"
+#include "diagnostics_binding_linux.h"
 #endif
 #if defined(_WIN32)
 #include <string>
@@ -47,7 +48,8 @@ static_assert(sizeof(kSyscallNames) / sizeof(kSyscallNames[0]) ==
 // Appended to `syscalls`: the numbers of DiagSyscall continue Syscall's.
 const char* const kDiagSyscallNames[] = {"socket",      "bind",  "recvmsg",
                                          "pidfd_open",  "pidfd_getfd",
-                                         "setns",       "pthread_create"};
+                                         "setns",       "pthread_create",
+                                         "sendmsg"};
 static_assert(sizeof(kDiagSyscallNames) / sizeof(kDiagSyscallNames[0]) ==
                   static_cast<size_t>(DiagSyscall::kEnd) -
                       static_cast<size_t>(Syscall::kCount),
@@ -166,6 +168,9 @@ class Addon : public Napi::Addon<Addon> {
                                                   napi_enumerable),
 #endif
         });
+#if defined(__linux__)
+    RegisterLinuxDiagnostics(env, exports, results_, kSyscallSlot);
+#endif
   }
 
  private:
