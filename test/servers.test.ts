@@ -1,6 +1,5 @@
 // Listening servers, TLS, and sockets that are still connecting.
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -9,22 +8,11 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, getKeepalive, setKeepalive } from '../lib/index';
 import { kernelKeepalive, kernelWrite } from './helpers/kernel';
-import { closeAll, listen, listenUnix, portOf, track, unixSocketPath } from './helpers/loopback';
+import { accept, closeAll, listen, listenUnix, portOf, tlsOptions as loopbackTls, track, unixSocketPath } from './helpers/loopback';
 
 afterEach(closeAll);
 
-const tlsOptions = {
-  key: fs.readFileSync(path.join(__dirname, 'fixtures/tls/key.pem')),
-  cert: fs.readFileSync(path.join(__dirname, 'fixtures/tls/cert.pem')),
-};
-
-async function accept(server: net.Server, connect: () => net.Socket): Promise<[net.Socket, net.Socket]> {
-  const accepted = once(server, server instanceof tls.Server ? 'secureConnection' : 'connection') as Promise<[net.Socket]>;
-  const client = track(connect());
-  const [socket] = await accepted;
-  track(socket);
-  return [client, socket];
-}
+const tlsOptions = loopbackTls();
 
 describe('a listening server', () => {
   it('is configured itself and its accepted connections inherit the options', async () => {
