@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, getKeepalive, setKeepalive } from '../lib/index';
 import { kernelKeepalive, kernelWrite } from './helpers/kernel';
+import { needs } from './helpers/platform';
 import { accept, closeAll, listen, listenUnix, portOf, tlsOptions as loopbackTls, track, unixSocketPath } from './helpers/loopback';
 
 afterEach(closeAll);
@@ -166,7 +167,7 @@ describe('a socket that is still connecting', () => {
 });
 
 describe('a server without a listening descriptor of its own', () => {
-  it('a cluster worker configures each connection it is handed', () => {
+  needs('spawnsNode').it('a cluster worker configures each connection it is handed', () => {
     const result = spawnSync(process.execPath, [path.join(__dirname, 'fixtures/cluster-child.cjs')], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout.trim());
