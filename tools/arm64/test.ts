@@ -18,6 +18,8 @@
 //    host kernel's, so every value is read outside the emulation.
 //    TKA_EMULATOR=qemu-user tells the suite's gate (test/helpers/platform.ts)
 //    which facts do not hold under qemu-user; those tests are named pending.
+//    Before the suite, `tcp-keepalive report --json --expect ...` runs under
+//    qemu-user too; its JSON is kept in build/reports/.
 // 3. A version listed in --smoke runs SMOKE only (bounded CI time).
 // Prints one row per version, "arm64: N passed, N failed, N skipped" and
 // exits 1 on any failure or a version that ran nothing. Pending tests are
@@ -26,12 +28,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeBinary } from '../binary-format';
 import { npmPackage, run } from '../npm-cache';
-import { buildWithZig, REPO, ZIG_TARGETS } from '../zig';
+import { REPO } from '../zig';
+import { ARM64_PREBUILD as PREBUILD, buildLinuxArm64 } from './build';
 
 const QEMU = 'qemu-aarch64-static';
-const PREBUILD = path.join(REPO, 'prebuilds', 'linux-arm64', 'tcp-keepalive.node');
 const CONFIG = path.join(REPO, 'tools', 'arm64', 'vitest.config.mts');
 // The same releases as the x64 matrix (tools/matrix.ts), for the lines that
 // publish arm64 builds the suite runs on.
@@ -74,17 +75,6 @@ function arm64Node(spec: string): { binary: string; version: string } {
   return { binary: node.file, version: node.version };
 }
 
-function buildAddon(): void {
-  const target = ZIG_TARGETS['linux-arm64'];
-  const built = path.join(REPO, 'build', target.name, 'tcp_keepalive.node');
-  const seconds = buildWithZig(target, built, log);
-  const info = describeBinary(built);
-  if (info.format !== 'ELF' || info.arch !== 'arm64' || !info.shared) throw new Error(`${built} is not an arm64 ELF shared object: ${JSON.stringify(info)}`);
-  fs.mkdirSync(path.dirname(PREBUILD), { recursive: true });
-  fs.copyFileSync(built, PREBUILD);
-  log(`built ${path.relative(REPO, PREBUILD)} for ${target.triple} in ${seconds.toFixed(1)} s (${fs.statSync(PREBUILD).size} bytes)`);
-}
-
 function suiteEnv(binary: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TKA_ARM64_NODE: binary, TKA_QEMU: QEMU, TKA_EMULATOR: 'qemu-user', PREBUILDS_ONLY: '1' };
   for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
@@ -112,6 +102,24 @@ function probe(binary: string, version: string): void {
     throw new Error(`the arm64 node did not load ${path.relative(REPO, PREBUILD)}: ${JSON.stringify(out)}`);
   }
   log(`node ${out.node} (${out.arch}, qemu-user) loads ${path.relative(REPO, out.addon[0]!)}`);
+}
+
+/**
+ * `tcp-keepalive report --json` under qemu-user: what this kernel and the
+ * arm64 Node honour, found by trying, kept in build/reports/ for the README's
+ * table (docs/platform-reports/linux-arm64-qemu.json, npm run report:table).
+ */
+function saveReport(binary: string, version: string): void {
+  const json = run(QEMU, [binary, path.join(REPO, 'dist', 'cli', 'main.js'), 'report', '--json', '--expect', 'enable,idle,interval,count,userTimeout'], {
+    cwd: REPO,
+    env: suiteEnv(binary),
+  });
+  const parsed = JSON.parse(json) as { platform: { arch: string; node: string } };
+  if (parsed.platform.arch !== 'arm64' || parsed.platform.node !== `v${version}`) throw new Error(`report ran elsewhere: ${JSON.stringify(parsed.platform)}`);
+  const file = path.join(REPO, 'build', 'reports', `linux-arm64-qemu-node${version.split('.')[0]}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, json);
+  log(`node ${version} report: ${path.relative(REPO, file)}`);
 }
 
 interface VitestJson {
@@ -149,6 +157,7 @@ async function runVersion(spec: string, smoke: boolean, extra: string[]): Promis
     const { binary, version } = arm64Node(spec);
     row.node = version;
     probe(binary, version);
+    saveReport(binary, version);
     const report = path.join(dir, 'vitest.json');
     const status = await vitest(binary, smoke ? SMOKE : SUITE, extra, report);
     if (!fs.existsSync(report)) throw new Error(`vitest wrote no report (exit ${status})`);
@@ -200,7 +209,7 @@ async function main(): Promise<number> {
   const versions = (option('--node') ?? process.env.TKA_ARM64_NODE_VERSIONS ?? DEFAULT_VERSIONS.join(',')).split(',').filter(Boolean);
   const smoke = (option('--smoke') ?? process.env.TKA_ARM64_SMOKE ?? '').split(',').filter(Boolean);
   const extra = process.argv.includes('--') ? process.argv.slice(process.argv.indexOf('--') + 1) : [];
-  buildAddon();
+  buildLinuxArm64(log);
   const rows: Row[] = [];
   for (const spec of versions) {
     log(`--- arm64 node ${spec} under qemu-user ---`);
