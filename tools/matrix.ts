@@ -158,25 +158,32 @@ function stageBinary(binary: string, version: string): { binary: string; remove(
 
 /** With `binary`'s directory first on PATH, `node` in any child is that binary. */
 function envFor(binary: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(binary)}${path.delimiter}${process.env.PATH ?? ''}` };
-  // npm's variables name the Node that started `npm run`; the suite must not
-  // pick up that one.
-  for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
-  delete env.NODE;
-  delete env.NODE_OPTIONS;
-  return env;
+  return withoutHostNode({ ...process.env, PATH: `${path.dirname(binary)}${path.delimiter}${process.env.PATH ?? ''}` });
+}
+
+/**
+ * `env` without what names the Node that started `npm run` (npm's variables,
+ * NODE, NODE_OPTIONS): a suite run with another Node must not pick up that one.
+ */
+export function withoutHostNode(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean = { ...env };
+  for (const key of Object.keys(clean)) if (key.startsWith('npm_')) delete clean[key];
+  delete clean.NODE;
+  delete clean.NODE_OPTIONS;
+  return clean;
 }
 
 // Loads the published entry point as a user would, configures nothing, and
 // names the addon file node-gyp-build picked.
-const ADDON_PROBE = `
+export const ADDON_PROBE = `
 const ka = require('./dist/index.js');
 const addon = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
-console.log(JSON.stringify({ node: process.version, napi: process.versions.napi, addon, backend: ka.capabilities().backend }));
+console.log(JSON.stringify({ node: process.version, arch: process.arch, napi: process.versions.napi, addon, backend: ka.capabilities().backend }));
 `;
 
-interface AddonProbe {
+export interface AddonProbe {
   node: string;
+  arch: string;
   napi: string;
   addon: string[];
   backend: string;

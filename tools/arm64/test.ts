@@ -28,6 +28,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ADDON_PROBE, withoutHostNode, type AddonProbe } from '../matrix';
 import { npmPackage, run } from '../npm-cache';
 import { REPO } from '../zig';
 import { ARM64_PREBUILD as PREBUILD, buildLinuxArm64 } from './build';
@@ -76,28 +77,15 @@ function arm64Node(spec: string): { binary: string; version: string } {
 }
 
 function suiteEnv(binary: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TKA_ARM64_NODE: binary, TKA_QEMU: QEMU, TKA_EMULATOR: 'qemu-user', PREBUILDS_ONLY: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
-  delete env.NODE_OPTIONS;
+  const env = withoutHostNode({ ...process.env, TKA_ARM64_NODE: binary, TKA_QEMU: QEMU, TKA_EMULATOR: 'qemu-user', PREBUILDS_ONLY: '1' });
   // The CI reporter fails any skip on Linux; here the named pending tests
   // are expected, and this runner fails any other skip itself.
   delete env.CI;
   return env;
 }
 
-// Loads the built entry point as a user would and names the addon file.
-const PROBE = `
-const ka = require('./dist/index.js');
-const addon = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
-console.log(JSON.stringify({ node: process.version, arch: process.arch, addon, backend: ka.capabilities().backend }));
-`;
-
 function probe(binary: string, version: string): void {
-  const out = JSON.parse(run(QEMU, [binary, '-e', PROBE], { cwd: REPO, env: suiteEnv(binary) }).trim()) as {
-    node: string;
-    arch: string;
-    addon: string[];
-  };
+  const out = JSON.parse(run(QEMU, [binary, '-e', ADDON_PROBE], { cwd: REPO, env: suiteEnv(binary) }).trim()) as AddonProbe;
   if (out.node !== `v${version}` || out.arch !== 'arm64' || out.addon.length !== 1 || out.addon[0] !== PREBUILD) {
     throw new Error(`the arm64 node did not load ${path.relative(REPO, PREBUILD)}: ${JSON.stringify(out)}`);
   }
