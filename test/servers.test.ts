@@ -166,13 +166,28 @@ describe('a socket that is still connecting', () => {
   });
 });
 
-describe('a server without a listening descriptor of its own', () => {
-  needs('spawnsNode').it('a cluster worker configures each connection it is handed', () => {
+needs('spawnsNode').describe('a server without a listening descriptor of its own', () => {
+  // One real cluster (primary + round-robin worker) serves both tests.
+  let report: Record<string, any> | undefined;
+  function clusterReport(): Record<string, any> {
+    if (report) return report;
     const result = spawnSync(process.execPath, [path.join(__dirname, 'fixtures/cluster-child.cjs')], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout.trim());
-    expect(report.hasListeningFd).toBe(false);
-    expect(report.returned).toBeNull(); // nothing of its own to read back
-    expect(report.accepted).toMatchObject({ keepalive: 1, idle: 14, interval: 3, count: 5 });
+    report = JSON.parse(result.stdout.trim()) as Record<string, any>;
+    return report;
+  }
+
+  it('a cluster worker configures each connection it is handed', () => {
+    const { hasListeningFd, returned, accepted } = clusterReport();
+    expect(hasListeningFd).toBe(false);
+    expect(returned).toBeNull(); // nothing of its own to read back
+    expect(accepted).toMatchObject({ keepalive: 1, idle: 14, interval: 3, count: 5 });
+  });
+
+  it('getKeepalive(server) in a cluster worker says the primary holds the listening socket', () => {
+    const { listening, readBack } = clusterReport();
+    expect(listening).toBe(true); // so "not running" would be untrue
+    expect(readBack.code).toBe('ERR_SERVER_NO_DESCRIPTOR');
+    expect(readBack.message).toMatch(/primary process holds it/);
   });
 });

@@ -1,7 +1,8 @@
 # An independent reader for the tests: calls getsockopt/setsockopt on the
 # test's socket through CPython's socket module, so assertions never rely on
 # the code under test. Prints one JSON object.
-# Usage: python3 kernel-reader.py '{"do": "read" | "write" | "tcpinfo" | "int" | "options", ...}'
+# Usage: python3 kernel-reader.py '{"do": "read" | "write" | "tcpinfo" | "int" | "bytes" | "setbytes" |
+#   "attach-filter" | "filter-length" | "options", ...}'
 #
 # The socket: on Linux and macOS it is inherited as descriptor 3. On Windows
 # a SOCKET cannot be inherited that way: the request names it ("socket") and
@@ -11,7 +12,7 @@
 # TCP_KEEPIDLE (Linux, Windows 10 1709+) or TCP_KEEPALIVE (macOS); a field
 # whose option Python does not define (TCP_USER_TIMEOUT outside Linux) reads
 # as null and cannot be written. Values are in the kernel's own units.
-import json, socket, struct, sys
+import ctypes, json, socket, struct, sys
 
 T = socket.IPPROTO_TCP
 
@@ -92,6 +93,29 @@ try:
         out = tcpinfo(s)
     elif op["do"] == "int":
         out = s.getsockopt(op["level"], op["name"])
+    elif op["do"] == "bytes":
+        out = s.getsockopt(op["level"], op["name"], op["length"]).hex()
+    elif op["do"] == "setbytes":
+        s.setsockopt(op["level"], op["name"], bytes.fromhex(op["hex"]))
+        out = None
+    elif op["do"] == "attach-filter":
+        # A classic BPF socket filter of n instructions that accepts every packet:
+        # n - 1 "ld #0", then "ret #-1". struct sock_fprog holds a pointer to them.
+        n = op["instructions"]
+        program = (ctypes.c_ubyte * (8 * n))()
+        for i in range(n - 1):
+            struct.pack_into("=HBBI", program, 8 * i, 0x00, 0, 0, 0)
+        struct.pack_into("=HBBI", program, 8 * (n - 1), 0x06, 0, 0, 0xFFFFFFFF)
+        s.setsockopt(socket.SOL_SOCKET, 26, struct.pack("@HP", n, ctypes.addressof(program)))
+        out = None
+    elif op["do"] == "filter-length":
+        # SO_GET_FILTER with optlen 0 answers the attached filter's length in
+        # instructions (0 when none), writing nothing.
+        libc = ctypes.CDLL(None, use_errno=True)
+        length = ctypes.c_uint(0)
+        if libc.getsockopt(s.fileno(), socket.SOL_SOCKET, 26, None, ctypes.byref(length)) != 0:
+            raise OSError(ctypes.get_errno(), "getsockopt SO_GET_FILTER")
+        out = length.value
     else:
         out = read(s)
 finally:

@@ -33,6 +33,10 @@ export interface KernelTcpInfo {
 const PYTHON = process.env.PYTHON ?? 'python3';
 
 const READER = path.join(__dirname, 'kernel-reader.py');
+// The reader is not code under test: npm run test:asan's preloaded sanitizer
+// runtime would only slow it down.
+const READER_ENV = { ...process.env };
+delete READER_ENV.LD_PRELOAD;
 
 type Target = net.Socket | net.Server | number;
 
@@ -63,7 +67,7 @@ function run<T>(target: Target | null, op: Record<string, unknown>): T {
   let stdio: StdioOptions = ['ignore', 'pipe', 'pipe'];
   if (target !== null && binding.findSocket) Object.assign(op, { socket: windowsSocket(target), pid: process.pid });
   else if (target !== null) stdio = ['ignore', 'pipe', 'pipe', fdOf(target)];
-  const result = spawnSync(PYTHON, [READER, JSON.stringify(op)], { stdio, encoding: 'utf8' });
+  const result = spawnSync(PYTHON, [READER, JSON.stringify(op)], { stdio, encoding: 'utf8', env: READER_ENV });
   if (result.status !== 0) throw new Error(`independent reader failed: ${result.stderr || result.error}`);
   return JSON.parse(result.stdout) as T;
 }
@@ -116,4 +120,24 @@ export function kernelTcpInfo(target: net.Socket | number): KernelTcpInfo {
 
 export function kernelInt(target: net.Socket | number, level: number, name: number): number {
   return run(target, { do: 'int', level, name });
+}
+
+/** getsockopt with a `length`-byte buffer, as CPython does it. */
+export function kernelBytes(target: net.Socket | number, level: number, name: number, length: number): Buffer {
+  return Buffer.from(run<string>(target, { do: 'bytes', level, name, length }), 'hex');
+}
+
+/** setsockopt with these bytes, behind the library's back. */
+export function kernelSetBytes(target: net.Socket | number, level: number, name: number, bytes: Uint8Array): void {
+  run(target, { do: 'setbytes', level, name, hex: Buffer.from(bytes).toString('hex') });
+}
+
+/** Attaches a classic BPF filter of `instructions` instructions that accepts everything (Linux). */
+export function kernelAttachFilter(target: net.Socket | number, instructions: number): void {
+  run(target, { do: 'attach-filter', instructions });
+}
+
+/** The attached socket filter's length in instructions, 0 for none (Linux). */
+export function kernelFilterLength(target: net.Socket | number): number {
+  return run(target, { do: 'filter-length' });
 }
