@@ -424,7 +424,9 @@ class Addon : public Napi::Addon<Addon> {
 
   // Throws ERR_INVALID_ARG_VALUE if this OS's list refuses the option; the
   // facade checks the same list first, this covers direct binding calls.
-  bool ThrowIfRefused(Napi::Env env, int level, int name, bool read) {
+  // `read` matters only to the test hooks.
+  bool ThrowIfRefused(Napi::Env env, int level, int name,
+                      [[maybe_unused]] bool read) {
 #if defined(TCPKA_TEST_HOOKS)
     if (read && allow_refused_reads_) return false;
 #endif
