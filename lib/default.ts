@@ -81,6 +81,8 @@ interface Installed {
 }
 
 interface Tracked {
+  // The default that has decided about this socket (configured or exempted).
+  [kSeen]?: Installed;
   // The default this socket was configured with.
   [kUnder]?: Installed;
   // A 'connect' listener is waiting (dedupes net.connect on Node 20, where
@@ -91,15 +93,21 @@ interface TrackedServer {
   // The default the listening socket holds (accepted sockets inherit it), or
   // ARMING until connections accepted before it was set are through.
   [kListener]?: Installed | typeof ARMING;
+  // The default its prepended 'connection' listener applies.
+  [kEarly]?: Installed;
 }
+const kSeen = Symbol('tcp-keepalive.defaultSeen');
 const kUnder = Symbol('tcp-keepalive.default');
 const kWaiting = Symbol('tcp-keepalive.defaultWaiting');
 const kListener = Symbol('tcp-keepalive.defaultListener');
+const kEarly = Symbol('tcp-keepalive.defaultEarly');
 const ARMING = 'arming';
 
 let installed: Installed | null = null;
 // Listening sockets configured for inheritance, with what they held before.
 const listeners = new Map<net.Server, KeepaliveState>();
+// Servers given a 'connection' listener that configures each accepted socket first.
+const hooked = new Set<net.Server>();
 
 const SocketProto = net.Socket.prototype as net.Socket & {
   _destroy(error: Error | null, callback: (error?: Error | null) => void): void;
@@ -109,6 +117,9 @@ const original = {
   setKeepAlive: SocketProto.setKeepAlive,
   _destroy: SocketProto._destroy,
 };
+// Published once a server listens (Node 20.?+; without it the first
+// accepted connection sets the server up).
+const LISTEN_CHANNEL = 'tracing:net.server.listen:asyncEnd';
 // Node 22 moved the 'net.client.socket' publication into Socket#connect.
 const CHANNEL_SEES_EVERY_CONNECT = Number(process.versions.node.split('.')[0]) >= 22;
 
@@ -136,6 +147,7 @@ function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server
 
 /** Configures one established connection under the default, if it is TCP, admitted and not the app's own. */
 function configureConnection(state: Installed, socket: net.Socket & Tracked, side: 'client' | 'server'): void {
+  socket[kSeen] = state;
   if (socket.destroyed || configuredExplicitly(socket)) return;
   // A Unix-domain socket or pipe has no peer family (and Node reads it
   // without a system call); only TCP takes these options.
@@ -170,46 +182,81 @@ function connectWatching(this: net.Socket, ...args: unknown[]): net.Socket {
 
 /**
  * Configures the listening socket so that what it accepts from now on
- * inherits the default. Connections the kernel completed before that are
- * accepted in the same batch, so per-connection configuration goes on until
- * the next turn of the event loop.
+ * inherits the default; false when it has no descriptor of its own (a
+ * cluster worker under round-robin) or refuses. A connection the kernel
+ * completed before the options were set is accepted in the next poll of the
+ * event loop at the latest, so until the loop's check phase each accepted
+ * socket is still configured on its own.
  */
-function armListener(state: Installed, server: net.Server & TrackedServer): void {
+function armListener(state: Installed, server: net.Server & TrackedServer): boolean {
   let fd: number;
   try {
     fd = descriptorOf(server, armListener);
   } catch {
-    return;
+    return false;
   }
-  // A cluster worker in round-robin mode holds no listening socket of its own.
-  if (fd === NOT_YET) return;
+  if (fd === NOT_YET) return false;
   if (!listeners.has(server)) {
     listeners.set(server, getKeepalive(fd));
     server.once('close', () => listeners.delete(server));
   }
-  const rc = configureDescriptor(fd, state.request);
-  if (rc < 0) return;
+  if (configureDescriptor(fd, state.request) < 0) return false;
   server[kListener] = ARMING;
   setImmediate(() => {
     if (server[kListener] === ARMING && installed === state) server[kListener] = state;
   });
+  return true;
 }
 
+function onConnectionEarly(this: net.Server & TrackedServer, socket: net.Socket): void {
+  const state = installed;
+  if (state !== null && this[kEarly] === state) configureConnection(state, socket, 'server');
+}
+
+/**
+ * A server that has just started listening: on Linux (without a filter) its
+ * listening socket takes the default and accepted sockets inherit it at no
+ * cost per connection; elsewhere a first 'connection' listener configures
+ * each accepted socket before the application's listeners see it.
+ */
+function setUpServer(state: Installed, server: net.Server & TrackedServer): void {
+  if (configuredExplicitly(server)) return;
+  const address = server.address();
+  if (address === null || typeof address === 'string') return; // a pipe
+  if (binding.capabilities.listenerInheritance && !state.filter && armListener(state, server)) return;
+  server[kEarly] = state;
+  if (hooked.has(server)) return;
+  hooked.add(server);
+  server.prependListener('connection', onConnectionEarly);
+  server.once('close', () => hooked.delete(server));
+}
+
+function onServerListening(message: unknown): void {
+  const state = installed;
+  if (state !== null) setUpServer(state, (message as { server: net.Server }).server);
+}
+
+/**
+ * Every accepted socket, after the server's 'connection' listeners: catches
+ * servers that were listening before the default was installed (or on a
+ * Node without the listen channel). The first such connection sets the
+ * server up for the ones after it.
+ */
 function onServerSocket(message: unknown): void {
   const state = installed;
   if (!state) return;
   const socket = (message as { socket: net.Socket & Tracked & { server?: net.Server } }).socket;
+  if (socket[kSeen] === state) return;
   const server = socket.server as (net.Server & TrackedServer) | undefined;
   if (server && configuredExplicitly(server)) return;
   // Inherited from the listening socket: nothing to do per connection.
   if (server && server[kListener] === state) {
+    socket[kSeen] = state;
     if (!configuredExplicitly(socket)) socket[kUnder] = state;
     return;
   }
   configureConnection(state, socket, 'server');
-  if (server && socket[kUnder] === state && !state.filter && binding.capabilities.listenerInheritance && server[kListener] !== ARMING) {
-    armListener(state, server);
-  }
+  if (server && server[kListener] !== ARMING && server[kEarly] !== state) setUpServer(state, server);
 }
 
 function setKeepAliveReapplying(this: net.Socket & Tracked & { server?: net.Server & TrackedServer }, ...args: unknown[]): net.Socket {
@@ -262,6 +309,7 @@ function installWraps(): void {
   if (!CHANNEL_SEES_EVERY_CONNECT) SocketProto.connect = connectWatching as typeof SocketProto.connect;
   else diagnosticsChannel.subscribe('net.client.socket', onClientSocket);
   diagnosticsChannel.subscribe('net.server.socket', onServerSocket);
+  diagnosticsChannel.subscribe(LISTEN_CHANNEL, onServerListening);
   SocketProto.setKeepAlive = setKeepAliveReapplying as typeof SocketProto.setKeepAlive;
   SocketProto._destroy = destroyReporting;
 }
@@ -271,12 +319,17 @@ function removeWraps(): void {
   if (SocketProto.connect === (connectWatching as unknown)) SocketProto.connect = original.connect;
   if (CHANNEL_SEES_EVERY_CONNECT) diagnosticsChannel.unsubscribe('net.client.socket', onClientSocket);
   diagnosticsChannel.unsubscribe('net.server.socket', onServerSocket);
+  diagnosticsChannel.unsubscribe(LISTEN_CHANNEL, onServerListening);
   if (SocketProto.setKeepAlive === (setKeepAliveReapplying as unknown)) SocketProto.setKeepAlive = original.setKeepAlive;
   if (SocketProto._destroy === destroyReporting) SocketProto._destroy = original._destroy;
 }
 
-/** Puts listening sockets back as they were before the default. */
-function restoreListeners(): void {
+/**
+ * Puts listening sockets back as they were before the default and removes
+ * the 'connection' listeners; returns the servers still listening.
+ */
+function releaseServers(): net.Server[] {
+  const servers = new Set<net.Server>([...listeners.keys(), ...hooked]);
   for (const [server, before] of listeners) {
     (server as TrackedServer)[kListener] = undefined;
     if (!server.listening) continue;
@@ -287,12 +340,18 @@ function restoreListeners(): void {
     if (count !== null) restore.count = count;
     if (userTimeout !== null) restore.userTimeout = userTimeout;
     try {
-      setKeepalive(descriptorOf(server, restoreListeners), restore);
+      setKeepalive(descriptorOf(server, releaseServers), restore);
     } catch {
       // A listener closed under us has nothing left to restore.
     }
   }
   listeners.clear();
+  for (const server of hooked) {
+    (server as TrackedServer)[kEarly] = undefined;
+    server.removeListener('connection', onConnectionEarly);
+  }
+  hooked.clear();
+  return [...servers].filter((server) => server.listening);
 }
 
 /** Own properties only, each read once: a getter or a prototype cannot change what is installed. */
@@ -316,7 +375,7 @@ export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): vo
     if (installed === null) return;
     installed = null;
     removeWraps();
-    restoreListeners();
+    releaseServers();
     return;
   }
   if (typeof options !== 'object' || Array.isArray(options)) {
@@ -328,14 +387,15 @@ export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): vo
   }
   const request = validateKeepaliveOptions(keepalive, setDefaultKeepalive);
   const first = installed === null;
-  // Listening sockets hold the old default; they are armed again by their
-  // next connection (or not at all, with a filter).
-  restoreListeners();
-  installed = Object.freeze({
+  const state: Installed = Object.freeze({
     request,
     options: Object.freeze(keepalive as KeepaliveOptions),
     filter: filter as DefaultKeepaliveOptions['filter'],
   });
+  // Servers set up for the old default are set up again for the new one.
+  const servers = releaseServers();
+  installed = state;
+  for (const server of servers) setUpServer(state, server);
   if (first) installWraps();
 }
 
