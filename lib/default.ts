@@ -58,13 +58,14 @@ export interface DeadPeerMessage {
   /** The default the connection was under. */
   keepalive: KeepaliveOptions;
   /**
-   * TCP_INFO read as the socket is destroyed, before its descriptor closes:
-   * the kernel has already ended the connection (state 'CLOSE'). `probes`
-   * (unanswered keepalive probes), `unacked`, `retransmits`, `lastAckRecv`
-   * (ms since the peer last acknowledged anything) and `lastDataRecv` tell a
-   * keepalive timeout (probes, nothing unacked) from a user timeout or
-   * retransmission timeout (data unacked). null where the platform has no
-   * TCP_INFO or the read failed.
+   * TCP_INFO read as the socket is destroyed, before its descriptor closes.
+   * The kernel has already ended the connection then: `state` is 'CLOSE' and
+   * unsent/unacknowledged data is purged (`unacked` 0), but the counters
+   * stay: `probes` (keepalive probes that went unanswered; `count` of them
+   * for a keepalive timeout), `retransmits` (RTO retransmissions of data: a
+   * user or retransmission timeout), `lastAckRecv` / `lastDataRecv` (ms since
+   * the peer last acknowledged / sent anything). null where the platform has
+   * no TCP_INFO or the read failed.
    */
   tcpInfo: TcpInfo | null;
   /** The likely cause, from the error and tcpInfo. */
@@ -277,7 +278,7 @@ function setKeepAliveReapplying(this: net.Socket & Tracked & { server?: net.Serv
 function likelyCause(code: string, info: TcpInfo | null): DeadPeerMessage['cause'] {
   if (code === 'ECONNRESET') return 'reset';
   if (!info) return 'unknown';
-  if ((info.unacked ?? 0) > 0 || (info.retransmits ?? 0) > 0 || (info.backoff ?? 0) > 0) return 'retransmission';
+  if ((info.retransmits ?? 0) > 0 || (info.unacked ?? 0) > 0) return 'retransmission';
   if ((info.probes ?? 0) > 0) return 'keepalive';
   return 'unknown';
 }
