@@ -124,17 +124,30 @@ const LISTEN_CHANNEL = 'tracing:net.server.listen:asyncEnd';
 // Node 22 moved the 'net.client.socket' publication into Socket#connect.
 const CHANNEL_SEES_EVERY_CONNECT = Number(process.versions.node.split('.')[0]) >= 22;
 
-function isIp(family: unknown): family is 'IPv4' | 'IPv6' {
-  return family === 'IPv4' || family === 'IPv6';
+interface Handle {
+  _parent?: Handle | null;
+  getpeername?: unknown;
+}
+
+/**
+ * Whether the socket is TCP, from its libuv handle and without a system call:
+ * a TCP handle can name its peer, a pipe (Unix-domain socket) cannot; a TLS
+ * socket's TLSWrap keeps the handle it runs on as `_parent`.
+ */
+function isTcp(socket: net.Socket): boolean {
+  const handle = (socket as unknown as { _handle?: Handle | null })._handle;
+  const transport = handle?._parent ?? handle;
+  return typeof transport?.getpeername === 'function';
 }
 
 /** Runs the filter; a throwing filter destroys the socket with its error. */
-function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server', family: 'IPv4' | 'IPv6'): boolean {
-  if (!state.filter) return true;
+function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server'): boolean {
+  const { filter } = state;
+  if (!filter) return true;
   try {
-    return state.filter({
+    return filter({
       side,
-      family,
+      family: socket.remoteFamily as 'IPv4' | 'IPv6',
       localAddress: socket.localAddress!,
       localPort: socket.localPort!,
       remoteAddress: socket.remoteAddress!,
@@ -149,11 +162,7 @@ function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server
 /** Configures one established connection under the default, if it is TCP, admitted and not the app's own. */
 function configureConnection(state: Installed, socket: net.Socket & Tracked, side: 'client' | 'server'): void {
   socket[kSeen] = state;
-  if (socket.destroyed || configuredExplicitly(socket)) return;
-  // A Unix-domain socket or pipe has no peer family (and Node reads it
-  // without a system call); only TCP takes these options.
-  const family = socket.remoteFamily;
-  if (!isIp(family) || !admitted(state, socket, side, family)) return;
+  if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
   socket[kUnder] = state;
   applyOrDestroy(socket, state.request);
 }
