@@ -113,11 +113,6 @@ const hooked = new Set<net.Server>();
 const SocketProto = net.Socket.prototype as net.Socket & {
   _destroy(error: Error | null, callback: (error?: Error | null) => void): void;
 };
-const original = {
-  connect: SocketProto.connect,
-  setKeepAlive: SocketProto.setKeepAlive,
-  _destroy: SocketProto._destroy,
-};
 // Published once a server listens (Node 20.?+; without it the first
 // accepted connection sets the server up).
 const LISTEN_CHANNEL = 'tracing:net.server.listen:asyncEnd';
@@ -185,10 +180,7 @@ function onClientSocket(message: unknown): void {
   watchClient((message as { socket: net.Socket }).socket);
 }
 
-function connectWatching(this: net.Socket, ...args: unknown[]): net.Socket {
-  watchClient(this);
-  return (original.connect as (...a: unknown[]) => net.Socket).apply(this, args);
-}
+
 
 /**
  * Configures the listening socket so that what it accepts from now on
@@ -269,19 +261,18 @@ function onServerSocket(message: unknown): void {
   if (server && server[kListener] !== ARMING && server[kEarly] !== state) setUpServer(state, server);
 }
 
-function setKeepAliveReapplying(this: net.Socket & Tracked & { server?: net.Server & TrackedServer }, ...args: unknown[]): net.Socket {
-  const result = (original.setKeepAlive as (...a: unknown[]) => net.Socket).apply(this, args);
-  if (installed === null || this.connecting || configuredExplicitly(this)) return result;
-  let state = this[kUnder];
+/** After a library's socket.setKeepAlive(): the default again, if the socket is under it. */
+function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedServer }): void {
+  if (installed === null || socket.connecting || socket.destroyed || configuredExplicitly(socket)) return;
+  let state = socket[kUnder];
   // Accepted under an inheriting listener, called from a 'connection'
   // listener before 'net.server.socket' has marked the socket.
   if (state === undefined) {
-    const listener = this.server?.[kListener];
-    if (listener === undefined || listener === ARMING || configuredExplicitly(this.server!)) return result;
+    const listener = socket.server?.[kListener];
+    if (listener === undefined || listener === ARMING || configuredExplicitly(socket.server!)) return;
     state = listener;
   }
-  if (!this.destroyed) applyOrDestroy(this, state.request);
-  return result;
+  applyOrDestroy(socket, state.request);
 }
 
 function likelyCause(code: string, info: TcpInfo | null): DeadPeerMessage['cause'] {
@@ -292,46 +283,87 @@ function likelyCause(code: string, info: TcpInfo | null): DeadPeerMessage['cause
   return 'unknown';
 }
 
-function destroyReporting(this: net.Socket & Tracked, error: Error | null, callback: (error?: Error | null) => void): void {
-  const state = this[kUnder];
+/** Before the descriptor closes: publish a connection the kernel dropped. */
+function reportDeadPeer(socket: net.Socket & Tracked, error: Error | null): void {
+  const state = socket[kUnder];
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (state !== undefined && (code === 'ETIMEDOUT' || code === 'ECONNRESET') && deadPeerChannel.hasSubscribers) {
+  if (state !== undefined && installed !== null && (code === 'ETIMEDOUT' || code === 'ECONNRESET') && deadPeerChannel.hasSubscribers) {
     let tcpInfo: TcpInfo | null = null;
     try {
-      if (binding.capabilities.tcpInfo) tcpInfo = getTcpInfo(this);
+      if (binding.capabilities.tcpInfo) tcpInfo = getTcpInfo(socket);
     } catch {
       // The descriptor is already gone: report without it.
     }
     const message: DeadPeerMessage = {
-      socket: this,
+      socket,
       error: error as NodeJS.ErrnoException,
-      side: (this as { server?: unknown }).server ? 'server' : 'client',
+      side: (socket as { server?: unknown }).server ? 'server' : 'client',
       keepalive: state.options,
       tcpInfo,
       cause: likelyCause(code, tcpInfo),
     };
     deadPeerChannel.publish(message);
   }
-  original._destroy.call(this, error, callback);
+}
+
+type Method = (this: net.Socket, ...args: unknown[]) => unknown;
+type Wrapped = 'connect' | 'setKeepAlive' | '_destroy';
+const methods = SocketProto as unknown as Record<Wrapped, Method>;
+
+/**
+ * One set of wraps, made per installation around whatever the methods are
+ * then (perhaps another package's wraps). A set that cannot be taken off
+ * because another package wrapped on top of it stays in place, passing
+ * straight through: only the set of the installation in force acts.
+ */
+interface WrapSet {
+  readonly wrapped: Partial<Record<Wrapped, Method>>;
+  readonly originals: Partial<Record<Wrapped, Method>>;
+}
+let activeWraps: WrapSet | null = null;
+
+function makeWraps(names: readonly Wrapped[]): WrapSet {
+  const set: WrapSet = { wrapped: {}, originals: {} };
+  const originals = set.originals as Record<Wrapped, Method>;
+  for (const name of names) originals[name] = methods[name];
+  const wrapped = set.wrapped as Record<Wrapped, Method>;
+  wrapped.connect = function connectWatching(...args) {
+    if (activeWraps === set) watchClient(this);
+    return originals.connect.apply(this, args);
+  };
+  wrapped.setKeepAlive = function setKeepAliveReapplying(...args) {
+    const result = originals.setKeepAlive.apply(this, args);
+    if (activeWraps === set) reapply(this);
+    return result;
+  };
+  wrapped._destroy = function destroyReporting(...args) {
+    if (activeWraps === set) reportDeadPeer(this, args[0] as Error | null);
+    return originals._destroy.apply(this, args);
+  };
+  for (const name of names) methods[name] = wrapped[name];
+  return set;
+}
+
+function takeOffWraps(set: WrapSet): void {
+  for (const [name, wrapped] of Object.entries(set.wrapped) as [Wrapped, Method][]) {
+    if (set.originals[name] && methods[name] === wrapped) methods[name] = set.originals[name]!;
+  }
 }
 
 function installWraps(): void {
-  if (!CHANNEL_SEES_EVERY_CONNECT) SocketProto.connect = connectWatching as typeof SocketProto.connect;
-  else diagnosticsChannel.subscribe('net.client.socket', onClientSocket);
+  if (CHANNEL_SEES_EVERY_CONNECT) diagnosticsChannel.subscribe('net.client.socket', onClientSocket);
   diagnosticsChannel.subscribe('net.server.socket', onServerSocket);
   diagnosticsChannel.subscribe(LISTEN_CHANNEL, onServerListening);
-  SocketProto.setKeepAlive = setKeepAliveReapplying as typeof SocketProto.setKeepAlive;
-  SocketProto._destroy = destroyReporting;
+  activeWraps = makeWraps(CHANNEL_SEES_EVERY_CONNECT ? ['setKeepAlive', '_destroy'] : ['connect', 'setKeepAlive', '_destroy']);
 }
 
 function removeWraps(): void {
-  // A method someone wrapped on top of ours stays: ours then passes through.
-  if (SocketProto.connect === (connectWatching as unknown)) SocketProto.connect = original.connect;
   if (CHANNEL_SEES_EVERY_CONNECT) diagnosticsChannel.unsubscribe('net.client.socket', onClientSocket);
   diagnosticsChannel.unsubscribe('net.server.socket', onServerSocket);
   diagnosticsChannel.unsubscribe(LISTEN_CHANNEL, onServerListening);
-  if (SocketProto.setKeepAlive === (setKeepAliveReapplying as unknown)) SocketProto.setKeepAlive = original.setKeepAlive;
-  if (SocketProto._destroy === destroyReporting) SocketProto._destroy = original._destroy;
+  const set = activeWraps!;
+  activeWraps = null;
+  takeOffWraps(set);
 }
 
 /**

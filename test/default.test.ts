@@ -260,6 +260,35 @@ describe('setDefaultKeepalive', () => {
     expect(kernelKeepalive(await next())).toMatchObject({ keepalive: 0 });
   });
 
+  it('a wrap another package put on top survives: ours then passes through, and the next default wraps on top', async () => {
+    setDefaultKeepalive(DEFAULT);
+    const ours = net.Socket.prototype.setKeepAlive;
+    let theirs = 0;
+    net.Socket.prototype.setKeepAlive = function (this: net.Socket, ...args: Parameters<net.Socket['setKeepAlive']>) {
+      theirs++;
+      return ours.apply(this, args);
+    };
+    const apm = net.Socket.prototype.setKeepAlive;
+    try {
+      setDefaultKeepalive(null);
+      expect(net.Socket.prototype.setKeepAlive).toBe(apm);
+      const { port } = await recordingServer();
+      const client = track(net.connect(port, '127.0.0.1'));
+      await once(client, 'connect');
+      client.setKeepAlive(true, 2_000);
+      expect(kernelKeepalive(client)).toMatchObject({ idle: 2, interval: 1, count: 10 }); // passed through
+      setDefaultKeepalive(DEFAULT);
+      const later = track(net.connect(port, '127.0.0.1'));
+      await once(later, 'connect');
+      later.setKeepAlive(true, 2_000);
+      expect(kernelKeepalive(later)).toMatchObject(EXPECTED);
+      expect(theirs).toBe(2);
+    } finally {
+      setDefaultKeepalive(null);
+      net.Socket.prototype.setKeepAlive = originalProto.setKeepAlive;
+    }
+  });
+
   it('a bad option throws and installs nothing; options are own properties, read once', () => {
     for (const bad of [{ idle: 0 }, { count: 1000 }, { interval: '5s' }, { idel: 5_000 }, { filter: 'all' }, 'idle=5s', [], 5]) {
       expect(() => setDefaultKeepalive(bad as never), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^ERR_/) }));
