@@ -10,7 +10,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import * as undici from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capabilities, getDefaultKeepalive, setDefaultKeepalive, setKeepalive, type ConnectionInfo } from '../lib/index';
+import { capabilities, configureAgent, getDefaultKeepalive, setDefaultKeepalive, setKeepalive, type ConnectionInfo } from '../lib/index';
 import { kernelInt, kernelKeepalive } from './helpers/kernel';
 import { closeAll, listen, listenUnix, portOf, track } from './helpers/loopback';
 
@@ -170,6 +170,20 @@ describe('setDefaultKeepalive', () => {
     client.setKeepAlive(true, 5_000); // the app's choice: not followed by the default
     expect(kernelKeepalive(client)).toMatchObject({ idle: 5, interval: 1, count: 10 });
     expect(kernelKeepalive(await next())).toMatchObject({ keepalive: 1, idle: 9, interval: 2, count: 2 });
+  });
+
+  it("configureAgent's options win over the default for that agent's sockets", async () => {
+    const { port } = await recordingServer(http.createServer((_req, res) => res.end('ok')));
+    setDefaultKeepalive(DEFAULT);
+    const agent = configureAgent(new http.Agent({ keepAlive: true }), { idle: 9_000, interval: 2_000, count: 2 });
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, agent }, (res) => {
+        const s = res.socket as net.Socket;
+        res.resume().on('end', () => setImmediate(() => resolve(s)));
+      }).on('error', reject);
+    });
+    expect(kernelKeepalive(socket)).toMatchObject({ keepalive: 1, idle: 9, interval: 2, count: 2 });
+    agent.destroy();
   });
 
   it('filter: exempted connections are left alone, client and server side', async () => {

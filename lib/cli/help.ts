@@ -74,6 +74,7 @@ Commands:
   listen [HOST:]PORT [options]        a server that shows each connection as it is probed and ends
   inspect PID [--json]                the TCP connections of a running process (Linux)
   demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
+  report [--json|--markdown]          what this OS, kernel and Node honour, found by trying it
   advise --detect-within T [options]  values that find a dead peer in time, and the TCP_KEEPALIVE= line
 
 Run 'tcp-keepalive <command> --help' for a command's options.
