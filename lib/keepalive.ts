@@ -27,9 +27,18 @@ const MAX_BUFFER_OPTION = 65536;
 // copy the listener's options (see capabilities().listenerInheritance).
 const kPending = Symbol('tcp-keepalive.pending');
 const kPerConnection = Symbol('tcp-keepalive.perConnection');
+// Set on a socket or server the application configured itself: the process
+// default (setDefaultKeepalive) leaves it alone from then on.
+const kExplicit = Symbol('tcp-keepalive.explicit');
 interface Configurable {
   [kPending]?: KeepaliveRequest;
   [kPerConnection]?: KeepaliveRequest;
+  [kExplicit]?: true;
+}
+
+/** Whether setKeepalive() was called on this socket or server. */
+export function configuredExplicitly(target: object): boolean {
+  return (target as Configurable)[kExplicit] === true;
 }
 
 function fieldsIn(mask: number): KeepaliveField[] {
@@ -76,9 +85,14 @@ function apply(fd: number, request: KeepaliveRequest, caller: Function): Keepali
  * the socket is gone then, the write-only call does (no snapshot, rollback
  * or read-back to pay for on every connection).
  */
-function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
-  const rc = binding.configureKeepalive(descriptorOf(socket, applyOrDestroy), loadRequest(request));
+export function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
+  const rc = configureDescriptor(descriptorOf(socket, applyOrDestroy), request);
   if (rc < 0) socket.destroy(nativeError(rc));
+}
+
+/** The write-only configuration of a descriptor: the binding's rc, < 0 on failure. */
+export function configureDescriptor(fd: number, request: KeepaliveRequest): number {
+  return binding.configureKeepalive(fd, loadRequest(request));
 }
 
 /**
@@ -172,6 +186,7 @@ export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions
 export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null {
   const fd = descriptorOf(target, setKeepalive);
   const request = validateKeepaliveOptions(options, setKeepalive);
+  if (typeof target === 'object') (target as Configurable)[kExplicit] = true;
   if (target instanceof net.Server) return configureServer(target, request, setKeepalive);
   if (fd === NOT_YET) {
     deferUntilConnected(target as net.Socket, request);
