@@ -79,29 +79,8 @@ interface ReportMessage extends Message {
   at: number;
 }
 
-/**
- * The register entry point is being added on another branch: until it is here, the harness
- * installs the same values with setKeepalive() on each client socket (`explicit`).
- */
-function registerAvailable(): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pkg = require('../../package.json') as { exports: Record<string, unknown> };
-  return pkg.exports['./register'] !== undefined;
-}
-export const REGISTER_AVAILABLE = registerAvailable();
-
-/** TCP_KEEPALIVE's text as setKeepalive() options, for the harness without the register entry point. */
-function optionsOf(env: string): Record<string, number> {
-  const options: Record<string, number> = {};
-  for (const part of env.split(',')) {
-    const [key = '', value = ''] = part.split('=');
-    options[key] = value.endsWith('s') ? Number(value.slice(0, -1)) * 1000 : Number(value);
-  }
-  return options;
-}
-
 function startApp(hosts: TestHosts, server: RunningServer, app: AppSpec): NodeChild {
-  const config: Record<string, unknown> = {
+  const config = {
     client: app.client,
     host: server.host,
     port: server.port,
@@ -110,12 +89,9 @@ function startApp(hosts: TestHosts, server: RunningServer, app: AppSpec): NodeCh
   };
   const env: Record<string, string> = {};
   if (app.install.kind === 'register') {
-    if (REGISTER_AVAILABLE) {
-      env.NODE_OPTIONS = '--require tcp-keepalive/register';
-      env.TCP_KEEPALIVE = app.install.env;
-    } else {
-      config.explicit = optionsOf(app.install.env);
-    }
+    // Resolved by the package's own name from the repository root, the children's directory.
+    env.NODE_OPTIONS = '--require tcp-keepalive/register';
+    env.TCP_KEEPALIVE = app.install.env;
   }
   return hosts.spawnNode('a', DB_CLIENT, [JSON.stringify(config)], env);
 }
