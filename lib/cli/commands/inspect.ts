@@ -23,6 +23,7 @@ import { systemDefaultsIn } from '../namespaces';
 import { Reporter } from '../output';
 import { readProcTcp, type ProcTcpEntry } from '../procnet';
 import { nextProbe } from '../timers';
+import { parseVerdictOptions, reportVerdict, socketRecord, verdict, VERDICT_OPTIONS } from '../verdict';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -158,6 +159,7 @@ function setting(keepalive: KeepaliveState, defaults: SystemDefaults | null, fie
 export function runInspect(argv: readonly string[]): number {
   const args = parseArgs('inspect', argv, [
     { name: 'json', value: false },
+    ...VERDICT_OPTIONS,
     { name: 'help', short: 'h', value: false },
   ]);
   if (args.options.has('help')) {
@@ -168,6 +170,7 @@ export function runInspect(argv: readonly string[]): number {
     throw usageError(args.positionals.length === 0 ? "inspect needs a PID (see 'tcp-keepalive inspect --help')" : `unexpected argument '${args.positionals[1]}' for 'inspect'`);
   }
   const pid = parseInteger(args.positionals[0]!, 'PID', 1, 4194304);
+  const verdictOptions = parseVerdictOptions(args);
   if (process.platform !== 'linux' || !binding.pidfdGetfd) {
     throw new CliError(`inspect is available on Linux only (pidfd_getfd); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
   }
@@ -241,9 +244,14 @@ export function runInspect(argv: readonly string[]): number {
       ? `system defaults there: idle ${formatSetting(defaults.idle)}, interval ${formatSetting(defaults.interval)}, count ${defaults.count}`
       : 'system defaults there: unknown (reading them needs CAP_SYS_ADMIN)',
   );
-  if (sockets.length === 0) return ExitCode.OK;
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) reporter.line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-  if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
+  if (sockets.length > 0) {
+    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+    for (const row of rows) reporter.line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+    if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
+  }
+  const records = sockets.map(({ fd, keepalive, info, entry }) =>
+    socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }),
+  );
+  reportVerdict(reporter, verdict(records, verdictOptions), now);
   return ExitCode.OK;
 }
