@@ -4,7 +4,7 @@
 // and when the application heard of the dead server, counted from the server's last packet.
 // Shared by clients.test.ts (the bounds) and table.ts (the issue's table, `npm run table:clients`).
 import { join } from 'node:path';
-import { kernelKeepalive, kernelTcpInfo, kernelTcpInfoMany, type KernelKeepalive, type RemoteSocket } from '../helpers/kernel';
+import { openKernelSession, type KernelKeepalive, type KernelSession } from '../helpers/kernel';
 import { createTestHosts, type Message, type NodeChild, type TestHosts } from '../helpers/netns';
 import { startServer, type RunningServer, type ServerKind } from './servers';
 
@@ -111,10 +111,10 @@ function about<T>(app: AppSpec, name: string, when: string, step: () => T): T {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Until the server has acknowledged everything sent (a pending command has arrived). */
-async function settled(socket: RemoteSocket, timeoutMs: number): Promise<void> {
+/** Until the server has acknowledged everything sent on the session's socket `index`. */
+async function settled(session: KernelSession, index: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (kernelTcpInfo(socket).unacked !== 0) {
+  while ((await session.tcpInfo())[index]!.unacked !== 0) {
     if (Date.now() > deadline) throw new Error(`data still unacknowledged after ${timeoutMs} ms`);
     await sleep(20);
   }
@@ -127,7 +127,6 @@ export interface Watch {
 }
 
 const START_MS = 60_000;
-const TCP_ESTABLISHED = 1;
 
 /**
  * One server of `kind`, the applications in `apps` connected to it, then the server host
@@ -136,6 +135,7 @@ const TCP_ESTABLISHED = 1;
 export async function silencedServer(kind: ServerKind, apps: readonly AppSpec[], watch: Watch): Promise<ConnectionResult[]> {
   const hosts = await createTestHosts({ ipv6: false });
   let server: RunningServer | undefined;
+  let session: KernelSession | undefined;
   try {
     server = await startServer(hosts, kind);
     const children = apps.map((app) => startApp(hosts, server!, app));
@@ -144,9 +144,12 @@ export async function silencedServer(kind: ServerKind, apps: readonly AppSpec[],
     const sockets = readies.map((ready, i) =>
       ready.connections.map((c) => ({ ...c, remote: { pid: children[i]!.pid, fd: c.fd }, spec: apps[i]!.connections.find((s) => s.name === c.name)! })),
     );
-    const kernels = sockets.map((list, i) =>
-      list.map((s) => (s.spec.unix ? null : about(apps[i]!, s.name, 'connected', () => kernelKeepalive(s.remote)))),
-    );
+    // The independent reader holds duplicates of every TCP socket from here on: it answers at
+    // once after the silence, even for a connection whose process has closed it meanwhile.
+    const tcp = sockets.flat().filter((s) => !s.spec.unix);
+    session = await openKernelSession(tcp.map((s) => s.remote));
+    const held = await session.keepalive();
+    const kernels = sockets.map((list) => list.map((s) => (s.spec.unix ? null : held[tcp.indexOf(s)]!)));
 
     // Blocking commands in flight and acknowledged: the connections are idle, waiting on the server.
     await Promise.all(
@@ -155,26 +158,15 @@ export async function silencedServer(kind: ServerKind, apps: readonly AppSpec[],
         children[i]!.send({ cmd: 'pending' });
         await children[i]!.nextMessage('pending', START_MS);
         for (const s of sockets[i]!) {
-          if (!s.spec.unix) await about(app, s.name, 'pending', () => settled(s.remote, START_MS));
+          if (!s.spec.unix) await about(app, s.name, 'pending', () => settled(session!, tcp.indexOf(s), START_MS));
         }
       }),
     );
 
     await hosts.silence('b');
     // Nothing arrives from the server from here on: each connection's last packet is final.
-    // One reader for all, at once: a connection may end 3 s from here and its descriptor be reused.
-    const tcp = sockets.flat().filter((s) => !s.spec.unix);
-    const infos = kernelTcpInfoMany(tcp.map((s) => s.remote));
-    const lastPacket = sockets.map((list) =>
-      list.map((s) => {
-        if (s.spec.unix) return null;
-        const info = infos[tcp.indexOf(s)]!;
-        if (info.state !== TCP_ESTABLISHED || info.localPort !== s.localPort) {
-          throw new Error(`${s.name}: no longer the connection made (state ${info.state}, port ${info.localPort})`);
-        }
-        return info.lastPacketAt;
-      }),
-    );
+    const infos = await session.tcpInfo();
+    const lastPacket = sockets.map((list) => list.map((s) => (s.spec.unix ? null : infos[tcp.indexOf(s)]!.lastPacketAt)));
     const writes = await Promise.all(
       apps.map(async (app, i) => {
         if (app.role !== 'query-after-silence') return sockets[i]!.map(() => null);
@@ -240,6 +232,7 @@ export async function silencedServer(kind: ServerKind, apps: readonly AppSpec[],
       }),
     );
   } finally {
+    session?.close();
     // Lift the silence first, so nothing is left retransmitting into the void, then end it all.
     await hosts.unsilence('b').catch(() => undefined);
     await server?.stop();

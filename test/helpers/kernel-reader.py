@@ -2,9 +2,9 @@
 # calls getsockopt/setsockopt through CPython's socket module, so assertions
 # never rely on the code under test. Prints one JSON object.
 # Usage: python3 kernel-reader.py '{"do": "read" | "write" | "tcpinfo" | "int", ...}'
-# With "targets": [{"pid", "fd"}, ...] in the request, each socket is instead descriptor fd of
-# process pid, duplicated with pidfd_getfd (Linux 5.6+, needs ptrace rights over it: we are
-# root), and the answer is a list, one per target, read in one go (the same moment, near enough).
+# {"do": "session", "targets": [{"pid", "fd"}, ...]} reads sockets of other processes instead:
+# descriptor fd of process pid, duplicated with pidfd_getfd (Linux 5.6+, needs ptrace rights
+# over it: we are root), kept, and read on each request line (see below).
 import ctypes, json, os, socket, struct, sys, time
 op = json.loads(sys.argv[1])
 T = socket.IPPROTO_TCP
@@ -53,14 +53,19 @@ def handle(s):
         return s.getsockopt(op["level"], op["name"])
     return read(s)
 
-if "targets" in op:
-    out = []
-    for target in op["targets"]:
-        s = remote(target["pid"], target["fd"])
-        out.append(handle(s))
-        s.close()  # our duplicate only: the process keeps its own descriptor
-else:
-    s = socket.socket(fileno=3)
-    out = handle(s)
-    s.detach()
+if op["do"] == "session":
+    # Hold duplicates of every target from now on (a socket closed by its process stays
+    # readable: TCP_INFO of a connection that ended still says when its peer last spoke), then
+    # answer each request line on stdin with one line, the answers for all targets in order.
+    held = [remote(t["pid"], t["fd"]) for t in op["targets"]]
+    print(json.dumps("ready"), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        op = json.loads(line)
+        print(json.dumps([handle(s) for s in held]), flush=True)
+    sys.exit(0)
+s = socket.socket(fileno=3)
+out = handle(s)
+s.detach()
 print(json.dumps(out))

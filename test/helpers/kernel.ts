@@ -1,7 +1,8 @@
 // An independent view of the kernel: a Python process that inherits the
 // socket's descriptor and calls getsockopt/setsockopt through CPython's own
 // socket module, so that no assertion relies on the code under test.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import type net from 'node:net';
 
@@ -22,7 +23,7 @@ export interface KernelTcpInfo {
   length: number;
   /** Date.now() of the moment the kernel last heard from the peer (last data or ACK). */
   lastPacketAt: number;
-  /** Local port (TCP), to tell the connection read from a successor reusing its descriptor. */
+  /** Local port (TCP), null for other families. */
   localPort: number | null;
 }
 
@@ -43,32 +44,52 @@ export function fdOf(socket: net.Socket | net.Server | number): number {
   return fd;
 }
 
-type Target = net.Socket | net.Server | number | RemoteSocket;
-
-const isRemote = (target: Target): target is RemoteSocket =>
-  typeof target === 'object' && 'pid' in target && typeof target.pid === 'number';
-
-function spawnReader<T>(op: object, fd?: number): T {
+function run<T>(target: net.Socket | net.Server | number, op: object): T {
   const result = spawnSync(PYTHON, [READER, JSON.stringify(op)], {
-    stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', fd],
+    stdio: ['ignore', 'pipe', 'pipe', fdOf(target)],
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`independent reader failed: ${result.stderr || result.error}`);
   return JSON.parse(result.stdout) as T;
 }
 
-function run<T>(target: Target, op: object): T {
-  if (isRemote(target)) return spawnReader<T[]>({ ...op, targets: [target] })[0]!;
-  return spawnReader<T>(op, fdOf(target));
+/**
+ * A reader that holds duplicates of sockets of other processes from its start: reads answer
+ * at once (no process to start) and still work after a process closed its socket.
+ */
+export interface KernelSession {
+  tcpInfo(): Promise<KernelTcpInfo[]>;
+  keepalive(): Promise<KernelKeepalive[]>;
+  close(): void;
 }
 
-/** tcp_info of several sockets of other processes, read by one reader at (nearly) one moment. */
-export function kernelTcpInfoMany(targets: readonly RemoteSocket[]): KernelTcpInfo[] {
-  return targets.length === 0 ? [] : spawnReader<KernelTcpInfo[]>({ do: 'tcpinfo', targets });
+export async function openKernelSession(targets: readonly RemoteSocket[]): Promise<KernelSession> {
+  const child = spawn(PYTHON, [READER, JSON.stringify({ do: 'session', targets })], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  const failAll = (why: string): void => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`independent reader session: ${why}${stderr ? `: ${stderr}` : ''}`));
+  };
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(JSON.parse(line)));
+  child.on('close', (code) => failAll(`exited (${code})`));
+  child.on('error', (err) => failAll(err.message));
+  const next = <T>(): Promise<T> => new Promise<T>((resolve, reject) => waiting.push({ resolve: resolve as (v: unknown) => void, reject }));
+  const ask = <T>(op: object): Promise<T> => {
+    const answer = next<T>();
+    child.stdin.write(`${JSON.stringify(op)}\n`);
+    return answer;
+  };
+  await next<string>();
+  return {
+    tcpInfo: () => ask<KernelTcpInfo[]>({ do: 'tcpinfo' }),
+    keepalive: () => ask<KernelKeepalive[]>({ do: 'read' }),
+    close: () => child.stdin.end(),
+  };
 }
 
 /** Keepalive options as the kernel holds them, in the kernel's own units. */
-export function kernelKeepalive(target: Target): KernelKeepalive {
+export function kernelKeepalive(target: net.Socket | net.Server | number): KernelKeepalive {
   return run(target, { do: 'read' });
 }
 
@@ -77,10 +98,10 @@ export function kernelWrite(target: net.Socket | net.Server | number, values: Pa
   return run(target, { do: 'write', values });
 }
 
-export function kernelTcpInfo(target: net.Socket | number | RemoteSocket): KernelTcpInfo {
+export function kernelTcpInfo(target: net.Socket | number): KernelTcpInfo {
   return run(target, { do: 'tcpinfo' });
 }
 
-export function kernelInt(target: net.Socket | number | RemoteSocket, level: number, name: number): number {
+export function kernelInt(target: net.Socket | number, level: number, name: number): number {
   return run(target, { do: 'int', level, name });
 }
