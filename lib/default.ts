@@ -58,13 +58,14 @@ export interface DeadPeerMessage {
   /** The default the connection was under. */
   keepalive: KeepaliveOptions;
   /**
-   * TCP_INFO read as the socket is destroyed, before its descriptor closes:
-   * the kernel has already ended the connection (state 'CLOSE'). `probes`
-   * (unanswered keepalive probes), `unacked`, `retransmits`, `lastAckRecv`
-   * (ms since the peer last acknowledged anything) and `lastDataRecv` tell a
-   * keepalive timeout (probes, nothing unacked) from a user timeout or
-   * retransmission timeout (data unacked). null where the platform has no
-   * TCP_INFO or the read failed.
+   * TCP_INFO read as the socket is destroyed, before its descriptor closes.
+   * The kernel has already ended the connection then: `state` is 'CLOSE' and
+   * unsent/unacknowledged data is purged (`unacked` 0), but the counters
+   * stay: `probes` (keepalive probes that went unanswered; `count` of them
+   * for a keepalive timeout), `retransmits` (RTO retransmissions of data: a
+   * user or retransmission timeout), `lastAckRecv` / `lastDataRecv` (ms since
+   * the peer last acknowledged / sent anything). null where the platform has
+   * no TCP_INFO or the read failed.
    */
   tcpInfo: TcpInfo | null;
   /** The likely cause, from the error and tcpInfo. */
@@ -123,17 +124,30 @@ const LISTEN_CHANNEL = 'tracing:net.server.listen:asyncEnd';
 // Node 22 moved the 'net.client.socket' publication into Socket#connect.
 const CHANNEL_SEES_EVERY_CONNECT = Number(process.versions.node.split('.')[0]) >= 22;
 
-function isIp(family: unknown): family is 'IPv4' | 'IPv6' {
-  return family === 'IPv4' || family === 'IPv6';
+interface Handle {
+  _parent?: Handle | null;
+  getpeername?: unknown;
+}
+
+/**
+ * Whether the socket is TCP, from its libuv handle and without a system call:
+ * a TCP handle can name its peer, a pipe (Unix-domain socket) cannot; a TLS
+ * socket's TLSWrap keeps the handle it runs on as `_parent`.
+ */
+function isTcp(socket: net.Socket): boolean {
+  const handle = (socket as unknown as { _handle?: Handle | null })._handle;
+  const transport = handle?._parent ?? handle;
+  return typeof transport?.getpeername === 'function';
 }
 
 /** Runs the filter; a throwing filter destroys the socket with its error. */
-function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server', family: 'IPv4' | 'IPv6'): boolean {
-  if (!state.filter) return true;
+function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server'): boolean {
+  const { filter } = state;
+  if (!filter) return true;
   try {
-    return state.filter({
+    return filter({
       side,
-      family,
+      family: socket.remoteFamily as 'IPv4' | 'IPv6',
       localAddress: socket.localAddress!,
       localPort: socket.localPort!,
       remoteAddress: socket.remoteAddress!,
@@ -148,11 +162,7 @@ function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server
 /** Configures one established connection under the default, if it is TCP, admitted and not the app's own. */
 function configureConnection(state: Installed, socket: net.Socket & Tracked, side: 'client' | 'server'): void {
   socket[kSeen] = state;
-  if (socket.destroyed || configuredExplicitly(socket)) return;
-  // A Unix-domain socket or pipe has no peer family (and Node reads it
-  // without a system call); only TCP takes these options.
-  const family = socket.remoteFamily;
-  if (!isIp(family) || !admitted(state, socket, side, family)) return;
+  if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
   socket[kUnder] = state;
   applyOrDestroy(socket, state.request);
 }
@@ -277,7 +287,7 @@ function setKeepAliveReapplying(this: net.Socket & Tracked & { server?: net.Serv
 function likelyCause(code: string, info: TcpInfo | null): DeadPeerMessage['cause'] {
   if (code === 'ECONNRESET') return 'reset';
   if (!info) return 'unknown';
-  if ((info.unacked ?? 0) > 0 || (info.retransmits ?? 0) > 0 || (info.backoff ?? 0) > 0) return 'retransmission';
+  if ((info.retransmits ?? 0) > 0 || (info.unacked ?? 0) > 0) return 'retransmission';
   if ((info.probes ?? 0) > 0) return 'keepalive';
   return 'unknown';
 }

@@ -74,10 +74,32 @@ Commands:
   listen [HOST:]PORT [options]        a server that shows each connection as it is probed and ends
   inspect PID [--json]                the TCP connections of a running process (Linux)
   demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
+  advise --detect-within T [options]  values that find a dead peer in time, and the TCP_KEEPALIVE= line
 
 Run 'tcp-keepalive <command> --help' for a command's options.
   -h, --help       this help
   -V, --version    the version
+
+${DURATIONS}
+
+${EXIT_CODES}`;
+
+export const ADVISE_HELP = `Usage: tcp-keepalive advise --detect-within T [--idle-timeout T] [--connections N] [--busy] [--json]
+
+Recommends idle, interval and count that find a dead peer within T of its last packet
+and send the first probe before a NAT, load balancer or firewall forgets an idle
+connection; shows the probe traffic at N connections, and prints the TCP_KEEPALIVE=
+line (for node --require tcp-keepalive/register) and the code line.
+
+  --detect-within T    the longest a dead peer may go unnoticed (required)
+  --idle-timeout T     the idle timeout of the middlebox on the path (default 240 s:
+                       Azure Load Balancer's 4 min, the strictest documented default;
+                       AWS Gateway Load Balancer and Network Firewall: 350 s)
+  --connections N      connections to cost the probes for (default 1)
+  --busy               the connections carry data: also bound unacknowledged data with
+                       userTimeout (keepalive does not probe while data is in flight)
+  --json               one JSON object: options, detectionMs, traffic, environment, code
+  -h, --help           this help
 
 ${DURATIONS}
 
