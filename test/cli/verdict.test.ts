@@ -1,10 +1,12 @@
 // The verdict that ends `tcp-keepalive inspect PID`: a process made to show each case, in a
 // pair of test hosts (host a holds the sockets under inspection, host b is the peer), then the
 // command run on it as a user would. Plus the pure function on records, for its edges.
+import { once } from 'node:events';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketRecord, verdict, type Finding, type VerdictSocket } from '../../lib/cli/verdict';
 import { canUseNetns, createTestHosts, leftoverNamespaces, type Message, type NodeChild, type TestHosts } from '../helpers/netns';
-import { assertBuilt, killAll, ROOT, runCli, type CliEvent } from './harness';
+import { assertBuilt, killAll, ROOT, runCli, startCli, type CliEvent } from './harness';
 
 const HOLDER = `${ROOT}/test/fixtures/verdict-holder.mjs`;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -132,6 +134,25 @@ describe.skipIf(!canUseNetns.ok).concurrent('inspect ends with a verdict', () =>
     expect(v.states).toEqual({ LISTEN: 1, ESTABLISHED: 2 });
     expect(v.findings).toEqual([expect.objectContaining({ kind: 'reconnected-peer', sockets: [`fd ${oldAccepted.fd}`] })]);
     expect(v.findings[0]!.seen).toContain(`2 connections from ${hosts.b.addr}: only fd ${freshAccepted.fd} is live`);
+  });
+});
+
+describe('listen ends with the verdict', () => {
+  beforeAll(() => assertBuilt());
+  afterAll(() => killAll());
+
+  it('on the connections still open when it stops', async () => {
+    const listener = startCli(['listen', '127.0.0.1:0', '--json', '--no-keepalive', '--duration', '2', '--silent-after', '0.5s']);
+    const { port } = (await listener.waitFor('listening')) as CliEvent & { port: number };
+    const client = net.connect(port, '127.0.0.1');
+    try {
+      await once(client, 'connect');
+      const v = (await listener.waitFor('verdict', 20_000)) as VerdictEvent;
+      expect(v.states).toEqual({ ESTABLISHED: 1 });
+      expect(v.findings).toEqual([expect.objectContaining({ kind: 'silent-without-keepalive', sockets: ['#1'] })]);
+    } finally {
+      client.destroy();
+    }
   });
 });
 

@@ -96,26 +96,13 @@ function startApp(hosts: TestHosts, server: RunningServer, app: AppSpec): NodeCh
   return hosts.spawnNode('a', DB_CLIENT, [JSON.stringify(config)], env);
 }
 
-/** Run `step`, naming the application and connection in its error. */
-function about<T>(app: AppSpec, name: string, when: string, step: () => T): T {
-  const annotate = (err: unknown): never => {
-    throw new Error(`${app.client} (${app.install.kind}) ${name}, ${when}: ${(err as Error).message}`);
-  };
-  try {
-    const result = step();
-    return result instanceof Promise ? (result.catch(annotate) as T) : result;
-  } catch (err) {
-    return annotate(err);
-  }
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Until the server has acknowledged everything sent on the session's socket `index`. */
-async function settled(session: KernelSession, index: number, timeoutMs: number): Promise<void> {
+async function settled(session: KernelSession, index: number, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await session.tcpInfo())[index]!.unacked !== 0) {
-    if (Date.now() > deadline) throw new Error(`data still unacknowledged after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: data still unacknowledged after ${timeoutMs} ms`);
     await sleep(20);
   }
 }
@@ -158,7 +145,7 @@ export async function silencedServer(kind: ServerKind, apps: readonly AppSpec[],
         children[i]!.send({ cmd: 'pending' });
         await children[i]!.nextMessage('pending', START_MS);
         for (const s of sockets[i]!) {
-          if (!s.spec.unix) await about(app, s.name, 'pending', () => settled(session!, tcp.indexOf(s), START_MS));
+          if (!s.spec.unix) await settled(session!, tcp.indexOf(s), `${app.client} ${s.name}`, START_MS);
         }
       }),
     );
