@@ -170,11 +170,11 @@ export function runInspect(argv: readonly string[]): number {
     throw usageError(args.positionals.length === 0 ? "inspect needs a PID (see 'tcp-keepalive inspect --help')" : `unexpected argument '${args.positionals[1]}' for 'inspect'`);
   }
   const pid = parseInteger(args.positionals[0]!, 'PID', 1, 4194304);
-  const verdictOptions = parseVerdictOptions(args);
   if (process.platform !== 'linux' || !binding.pidfdGetfd) {
     throw new CliError(`inspect is available on Linux only (pidfd_getfd); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
   }
   const reporter = new Reporter(args.options.has('json'));
+  const verdictOptions = parseVerdictOptions(args);
   const commandLine = readText(`/proc/${pid}/cmdline`);
   if (commandLine === null) throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
   const command = commandLine.split('\0').filter(Boolean).join(' ').replace(/\s+/g, ' ') || (readText(`/proc/${pid}/comm`)?.trim() ?? '?');
@@ -244,11 +244,11 @@ export function runInspect(argv: readonly string[]): number {
       ? `system defaults there: idle ${formatSetting(defaults.idle)}, interval ${formatSetting(defaults.interval)}, count ${defaults.count}`
       : 'system defaults there: unknown (reading them needs CAP_SYS_ADMIN)',
   );
-  if (sockets.length > 0) {
-    const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-    for (const row of rows) reporter.line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-    if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
-  }
+  if (sockets.length === 0) return ExitCode.OK;
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows) reporter.line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
+
   const records = sockets.map(({ fd, keepalive, info, entry }) =>
     socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }),
   );
