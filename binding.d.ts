@@ -32,6 +32,21 @@ export interface NativeCapabilities {
   readonly listenerInheritance: boolean;
 }
 
+/**
+ * Options getSockOpt/setSockOpt refuse on this platform (names first..last
+ * at level): their payload holds a pointer or their length is not a byte
+ * count. The lists are in the back ends (native/keepalive_<os>.cc).
+ */
+export interface NativeRefusedOption {
+  readonly level: number;
+  readonly first: number;
+  readonly last: number;
+  /** The option's name(s), e.g. "SO_ATTACH_FILTER / SO_GET_FILTER". */
+  readonly label: string;
+  /** Why it is refused. */
+  readonly reason: string;
+}
+
 export interface Binding {
   /**
    * Shared result slots. After get/setKeepalive: [enable (0|1), idle ms,
@@ -67,11 +82,27 @@ export interface Binding {
   getTcpInfo(fd: number): number;
   /** The source of the numbers on success, a negative errno on failure. */
   systemDefaults(): string | number;
+  /** Refused by the generic functions here; also enforced by them natively. */
+  readonly refusedOptions: readonly NativeRefusedOption[];
+  /** The largest payload the generic functions take, in bytes. */
+  readonly maxOptionLength: number;
+
+  // The generic functions throw ERR_INVALID_ARG_VALUE for a refused option
+  // or a detached view, ERR_INVALID_ARG_TYPE for a value that is not a
+  // TypedArray or DataView, ERR_OUT_OF_RANGE for more than maxOptionLength
+  // bytes, all before any system call. A view's bytes are read from the
+  // engine (true offset and length, SharedArrayBuffer included) and copied
+  // through private memory ending at a guard page: an overrun is EFAULT.
   getSockOptInt(fd: number, level: number, name: number): number;
   setSockOptInt(fd: number, level: number, name: number, value: number): number;
   /** Fills `buffer` (never past its end); returns the length written. */
   getSockOptBuffer(fd: number, level: number, name: number, buffer: ArrayBufferView): number;
   setSockOptBuffer(fd: number, level: number, name: number, buffer: ArrayBufferView): number;
+  /**
+   * Test builds only (TCPKA_TEST_HOOKS, npm run test:asan): lets the get
+   * functions pass refused options, to show the guard page at work.
+   */
+  testAllowRefusedReads?(allow: boolean): void;
 
   // --- Diagnostics for the command (native/diagnostics.h); Linux only, ---
   // --- absent elsewhere. Failures name their call in `syscalls` too.    ---

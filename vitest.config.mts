@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const lib = (file: string) => fileURLToPath(new URL(`./lib/${file}`, import.meta.url));
 
@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Only with the sanitizer build's test hooks: npm run test:asan.
+    exclude: [...configDefaults.exclude, 'test/asan/**'],
     // Native addons and network namespaces: separate processes, not threads.
     pool: 'forks',
     testTimeout: 30_000,

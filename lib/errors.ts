@@ -1,6 +1,6 @@
 // Errors shaped like Node's own (lib/internal/errors.js), so that callers can
 // branch on `code` exactly as they do for errors from `net` and `fs`.
-import { inspect, getSystemErrorMap, getSystemErrorName } from 'node:util';
+import { inspect as utilInspect, getSystemErrorMap, getSystemErrorName, types } from 'node:util';
 
 export interface SystemError extends Error {
   code: string;
@@ -15,15 +15,51 @@ function withCode<E extends Error>(error: E, code: string, caller?: Function): E
   return error as E & { code: string };
 }
 
+// Describing a value must not throw, whatever the value: no custom inspect
+// functions (inspect shows proxies and getters without calling them), and
+// where inspect still fails (a throwing constructor name, a DataView of a
+// detached or shrunk buffer) a plain description instead: the error being
+// built must not turn into another one.
+function inspect(value: unknown, options: { depth?: number } = {}): string {
+  try {
+    return utilInspect(value, { ...options, customInspect: false, colors: false });
+  } catch {
+    if (typeof value !== 'object' || value === null) return typeof value;
+    if (types.isProxy(value)) return '<Proxy>';
+    const name = constructorName(value);
+    return name ? `an instance of ${name}` : '<object that cannot be inspected>';
+  }
+}
+
+// The name a function or class says it has, if it is a plain string; read
+// without invoking getters or proxy traps.
+function ownName(fn: unknown): string | undefined {
+  if (typeof fn !== 'function' || types.isProxy(fn)) return undefined;
+  const name = Object.getOwnPropertyDescriptor(fn, 'name')?.value;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+// The constructor found on the prototype chain as data properties only.
+function constructorName(value: object): string | undefined {
+  let object: object | null = value;
+  for (let depth = 0; object !== null && depth < 32 && !types.isProxy(object); depth++) {
+    const descriptor = Object.getOwnPropertyDescriptor(object, 'constructor');
+    if (descriptor) return ownName(descriptor.value);
+    object = Object.getPrototypeOf(object);
+  }
+  return undefined;
+}
+
 // How Node describes a received value in ERR_INVALID_ARG_TYPE.
 function describeReceived(value: unknown): string {
   if (value == null) return ` Received ${value}`;
-  if (typeof value === 'function') return ` Received function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'function') return ` Received function ${ownName(value) ?? '<anonymous>'}`;
   if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
+    if (types.isProxy(value)) return ` Received ${inspect(value, { depth: -1 })}`;
+    const name = constructorName(value);
     return name ? ` Received an instance of ${name}` : ` Received ${inspect(value, { depth: -1 })}`;
   }
-  let shown = inspect(value, { colors: false });
+  let shown = inspect(value);
   if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
   return ` Received type ${typeof value} (${shown})`;
 }
@@ -62,6 +98,23 @@ export function outOfRange(name: string, range: string, value: unknown, caller?:
   );
 }
 
+/**
+ * Reading an argument threw (a getter, a proxy trap, a revoked proxy): the
+ * call stops before any system call, with the reason as `cause`.
+ */
+export function unreadableArg(name: string, cause: unknown, caller?: Function) {
+  const kind = name.includes('.') ? 'property' : 'argument';
+  const reason = types.isNativeError(cause) ? describeError(cause as Error) : inspect(cause);
+  const error = new TypeError(`The ${kind} '${name}' could not be read: ${reason}`, { cause });
+  return withCode(error, 'ERR_INVALID_ARG_VALUE', caller);
+}
+
+// An error's message, read as data only (the error may be the caller's).
+function describeError(error: Error): string {
+  const message = Object.getOwnPropertyDescriptor(error, 'message')?.value;
+  return typeof message === 'string' ? message : inspect(error, { depth: 0 });
+}
+
 export function socketClosed(caller?: Function) {
   return withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED', caller);
 }
@@ -70,6 +123,28 @@ export function socketNotConnected(caller?: Function) {
   return withCode(
     new Error("Socket is not connected yet: it has no file descriptor until 'connect'"),
     'ERR_SOCKET_NOT_CONNECTED',
+    caller,
+  );
+}
+
+/** Node's error for a server that is not listening (`server.address()` is null). */
+export function serverNotRunning(caller?: Function) {
+  return withCode(new Error('Server is not running.'), 'ERR_SERVER_NOT_RUNNING', caller);
+}
+
+/**
+ * A listening server with no listening socket in this process: a cluster
+ * worker in round-robin mode, where the primary owns the socket and hands
+ * each accepted connection over.
+ */
+export function serverWithoutDescriptor(caller?: Function) {
+  return withCode(
+    new Error(
+      'This server has no listening socket in this process: in a cluster worker the primary process ' +
+        'holds it and hands over each accepted connection. Read an accepted socket instead, or the ' +
+        'server in the primary.',
+    ),
+    'ERR_SERVER_NO_DESCRIPTOR',
     caller,
   );
 }

@@ -4,12 +4,33 @@
 import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { invalidArgType } from './errors';
-import { setKeepalive } from './keepalive';
+import { types } from 'node:util';
+import { invalidArgType, unreadableArg } from './errors';
+import { applyRequest } from './keepalive';
 import type { KeepaliveOptions } from './types';
-import { validateKeepaliveOptions } from './validators';
+import { validateKeepaliveOptions, type KeepaliveRequest } from './validators';
 
-const kConfigured = Symbol('tcp-keepalive.agentOptions');
+const kConfigured = Symbol('tcp-keepalive.agentRequest');
+
+type ConfigurableAgent = http.Agent & { [kConfigured]?: KeepaliveRequest };
+
+// The agent's own createConnection, read once; anything that is not an agent
+// (null, a primitive, a proxy, an object without createConnection) is
+// ERR_INVALID_ARG_TYPE, never a TypeError from reading it.
+function agentCreateConnection(agent: unknown): http.Agent['createConnection'] {
+  let createConnection: unknown;
+  if (agent !== null && typeof agent === 'object' && !types.isProxy(agent)) {
+    try {
+      createConnection = (agent as http.Agent).createConnection;
+    } catch (error) {
+      throw unreadableArg('agent', error, configureAgent);
+    }
+  }
+  if (typeof createConnection !== 'function') {
+    throw invalidArgType('agent', 'an instance of http.Agent or https.Agent', agent, configureAgent);
+  }
+  return createConnection as http.Agent['createConnection'];
+}
 
 /**
  * Makes every socket an `http.Agent` or `https.Agent` (or an agent built on
@@ -23,25 +44,21 @@ const kConfigured = Symbol('tcp-keepalive.agentOptions');
  * replaces the options.
  */
 export function configureAgent<A extends http.Agent>(agent: A, options: KeepaliveOptions): A {
-  // Checked now, so that a mistake surfaces here and not on every request.
-  validateKeepaliveOptions(options, configureAgent);
-  const target = agent as A & { [kConfigured]?: KeepaliveOptions };
-  if (typeof target.createConnection !== 'function') {
-    throw invalidArgType('agent', 'an instance of http.Agent or https.Agent', agent, configureAgent);
-  }
+  const createConnection = agentCreateConnection(agent);
+  // Read once and kept as numbers: later changes to `options` change nothing.
+  const request = validateKeepaliveOptions(options, configureAgent);
+  const target = agent as A & ConfigurableAgent;
   const alreadyConfigured = target[kConfigured] !== undefined;
-  target[kConfigured] = { ...options };
+  target[kConfigured] = request;
   if (alreadyConfigured) return agent;
 
-  // A socket still connecting gets the options on 'connect'; a failure then
-  // destroys it, and the request reports the error.
   // Applies the options, or returns why it could not. A socket still
   // connecting gets them on 'connect', where a failure destroys it with the
   // error, which the request reports.
   const configure = (stream: Duplex): Error | undefined => {
     if (!(stream instanceof net.Socket)) return invalidArgType('socket', 'an instance of net.Socket', stream);
     try {
-      setKeepalive(stream, target[kConfigured]);
+      applyRequest(stream, target[kConfigured]!, applyRequest);
       return undefined;
     } catch (error) {
       return error as Error;
@@ -51,7 +68,6 @@ export function configureAgent<A extends http.Agent>(agent: A, options: Keepaliv
   // An immediate failure goes through createConnection's callback, which the
   // agent turns into the request's 'error' (a socket destroyed here would
   // emit its error before the request listens to it).
-  const createConnection = target.createConnection;
   target.createConnection = function (this: http.Agent, connectOptions, callback) {
     let handedOver: Duplex | null | undefined;
     const wrapped: typeof callback = callback && ((error, stream) => {
@@ -83,7 +99,7 @@ export function configureAgent<A extends http.Agent>(agent: A, options: Keepaliv
     const keep = keepSocketAlive.call(this, socket);
     if (keep && socket instanceof net.Socket && !socket.destroyed) {
       try {
-        setKeepalive(socket, target[kConfigured]);
+        applyRequest(socket, target[kConfigured]!, applyRequest);
       } catch (error) {
         socket.destroy(error as Error);
         return false;
@@ -113,6 +129,19 @@ function loadUndici(): UndiciModule {
   }
 }
 
+// undici's options, copied once (own enumerable properties, as spread does):
+// a getter runs once, and the caller's object can change afterwards.
+function snapshotConnectOptions(connectOptions: unknown): Record<string, unknown> {
+  if (connectOptions === null || typeof connectOptions !== 'object') {
+    throw invalidArgType('connectOptions', 'of type object', connectOptions, undiciConnect);
+  }
+  try {
+    return { ...connectOptions };
+  } catch (error) {
+    throw unreadableArg('connectOptions', error, undiciConnect);
+  }
+}
+
 /**
  * A connector for `new undici.Agent({ connect })` (and so for `fetch`, through
  * undici's `setGlobalDispatcher`) that applies `options` to each connection.
@@ -121,8 +150,8 @@ function loadUndici(): UndiciModule {
  * fails with the error. Needs the `undici` package installed.
  */
 export function undiciConnect(options: KeepaliveOptions, connectOptions: Record<string, unknown> = {}): UndiciConnector {
-  validateKeepaliveOptions(options, undiciConnect);
-  const connect = loadUndici().buildConnector(connectOptions);
+  const request = validateKeepaliveOptions(options, undiciConnect);
+  const connect = loadUndici().buildConnector(snapshotConnectOptions(connectOptions));
   return (connectionOptions, callback) => {
     connect(connectionOptions, (error, socket) => {
       if (error || !socket) {
@@ -132,7 +161,7 @@ export function undiciConnect(options: KeepaliveOptions, connectOptions: Record<
       try {
         // undici calls back once connected (after the TLS handshake for
         // https), so the socket has its descriptor and this applies now.
-        setKeepalive(socket, options);
+        applyRequest(socket, request, applyRequest);
       } catch (failure) {
         socket.destroy();
         callback(failure as Error, null);

@@ -2,7 +2,15 @@
 // returns is what the kernel holds after the call, read back with getsockopt.
 import net from 'node:net';
 import type { NativeFieldName } from '../binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, socketNotConnected } from './errors';
+import {
+  featureUnavailable,
+  invalidArgType,
+  invalidArgValue,
+  outOfRange,
+  serverNotRunning,
+  serverWithoutDescriptor,
+  socketNotConnected,
+} from './errors';
 import { binding, FIELDS, FIELD_BIT, nativeError, results, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
 import type {
@@ -15,12 +23,19 @@ import type {
   TcpInfo,
   TcpStateName,
 } from './types';
-import { mergeRequests, validateInt32, validateKeepaliveOptions, type KeepaliveRequest } from './validators';
+import {
+  mergeRequests,
+  validateInt32,
+  validateKeepaliveOptions,
+  validateOptionAllowed,
+  validateOptionBytes,
+  type KeepaliveRequest,
+} from './validators';
 
 
 const UNSUPPORTED_SLOT = FIELDS.length;
 const REMEMBERED_SLOT = FIELDS.length + 1;
-const MAX_BUFFER_OPTION = 65536;
+const MAX_BUFFER_OPTION = binding.maxOptionLength;
 
 // A request waiting for a socket to connect or a server to listen, and the
 // request a server applies to each accepted connection where the OS does not
@@ -184,15 +199,27 @@ export function setKeepalive(target: number, options?: KeepaliveOptions): Keepal
 export function setKeepalive(target: net.Socket | net.Server, options?: KeepaliveOptions): KeepaliveState | null;
 export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null;
 export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions): KeepaliveState | null {
-  const fd = descriptorOf(target, setKeepalive);
+  // Options first, completely: a getter run later could close the socket and
+  // let another one take its descriptor number before the call is made.
   const request = validateKeepaliveOptions(options, setKeepalive);
+  return applyRequest(target, request, setKeepalive);
+}
+
+/**
+ * setKeepalive() with options already read and checked. Called later (on a
+ * connection) it is its own `caller`: stack traces then start where it was
+ * called, not at a function no longer on the stack. The socket or server is
+ * then configured explicitly: the process default no longer touches it.
+ */
+export function applyRequest(target: KeepaliveTarget, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
+  const fd = descriptorOf(target, caller);
   if (typeof target === 'object') (target as Configurable)[kExplicit] = true;
-  if (target instanceof net.Server) return configureServer(target, request, setKeepalive);
+  if (target instanceof net.Server) return configureServer(target, request, caller);
   if (fd === NOT_YET) {
     deferUntilConnected(target as net.Socket, request);
     return null;
   }
-  return apply(fd, request, setKeepalive);
+  return apply(fd, request, caller);
 }
 
 /** The descriptor of a target that must already have one. */
@@ -200,10 +227,8 @@ function connectedDescriptor(target: unknown, caller: Function): number {
   const fd = descriptorOf(target, caller);
   if (fd !== NOT_YET) return fd;
   if (target instanceof net.Server) {
-    const error = new Error('Server is not running.');
-    Object.assign(error, { code: 'ERR_SERVER_NOT_RUNNING' });
-    Error.captureStackTrace(error, caller);
-    throw error;
+    // Listening through a cluster primary: there is no socket here to read.
+    throw target.listening ? serverWithoutDescriptor(caller) : serverNotRunning(caller);
   }
   throw socketNotConnected(caller);
 }
@@ -305,6 +330,11 @@ function validateType(type: unknown, caller: Function): SockOptType {
  * Reads any socket option. `level` and `name` are this platform's numbers
  * (see `constants`). For 'buffer', `length` bytes are offered to the kernel
  * (default 256, at most 65536) and the bytes it wrote are returned.
+ *
+ * Options whose payload holds a pointer or whose length is not a byte count
+ * on this platform are refused with ERR_INVALID_ARG_VALUE (docs/security.md
+ * lists them). The kernel writes into private memory that ends at a guard
+ * page, so an option that overruns anyway fails with EFAULT.
  */
 export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: 'int'): number;
 export function getSockOpt(target: KeepaliveTarget, level: number, name: number, type: 'bool'): boolean;
@@ -321,6 +351,7 @@ export function getSockOpt(
   validateInt32(level, 'level', getSockOpt);
   validateInt32(name, 'name', getSockOpt);
   const kind = validateType(type, getSockOpt);
+  validateOptionAllowed(level, name, getSockOpt);
   if (kind === 'buffer') {
     validateInt32(length, 'length', getSockOpt, 1);
     if (length > MAX_BUFFER_OPTION) throw outOfRange('length', `>= 1 && <= ${MAX_BUFFER_OPTION}`, length, getSockOpt);
@@ -336,7 +367,10 @@ export function getSockOpt(
 /**
  * Sets any socket option: an int32 for 'int', a boolean for 'bool', a Buffer
  * or other ArrayBufferView (at most 65536 bytes, passed with its exact
- * length) for 'buffer'.
+ * length) for 'buffer'. A view's bytes are the ones it truly covers
+ * (SharedArrayBuffer and resizable buffers included); a detached or
+ * out-of-bounds view is refused before any system call. The same options
+ * as for getSockOpt are refused.
  */
 export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: number, type: 'int'): void;
 export function setSockOpt(target: KeepaliveTarget, level: number, name: number, value: boolean, type: 'bool'): void;
@@ -353,15 +387,11 @@ export function setSockOpt(
   validateInt32(level, 'level', setSockOpt);
   validateInt32(name, 'name', setSockOpt);
   const kind = validateType(type, setSockOpt);
+  validateOptionAllowed(level, name, setSockOpt);
   let rc: number;
   if (kind === 'buffer') {
-    if (!ArrayBuffer.isView(value)) throw invalidArgType('value', 'an instance of Buffer, TypedArray, or DataView', value, setSockOpt);
-    if (value.byteLength > MAX_BUFFER_OPTION) {
-      throw outOfRange('value.byteLength', `<= ${MAX_BUFFER_OPTION}`, value.byteLength, setSockOpt);
-    }
-    // The binding takes typed arrays; a DataView is viewed as bytes.
-    const bytes = value instanceof DataView ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
-    rc = binding.setSockOptBuffer(fd, level, name, bytes);
+    validateOptionBytes(value, 'value', MAX_BUFFER_OPTION, setSockOpt);
+    rc = binding.setSockOptBuffer(fd, level, name, value as ArrayBufferView);
   } else if (kind === 'bool') {
     if (typeof value !== 'boolean') throw invalidArgType('value', 'of type boolean', value, setSockOpt);
     rc = binding.setSockOptInt(fd, level, name, value ? 1 : 0);

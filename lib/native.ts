@@ -6,8 +6,10 @@ import type { Binding, NativeFieldName } from '../binding';
 import { systemError } from './errors';
 
 // lib/ (sources under the test runner) and dist/ (the published build) are
-// both one level below the package root.
-export const binding = nodeGypBuild(path.join(__dirname, '..')) as Binding;
+// both one level below the package root. TCP_KEEPALIVE_ADDON names another
+// build of the addon to load instead (npm run test:asan's sanitizer build).
+const override = process.env.TCP_KEEPALIVE_ADDON;
+export const binding = (override ? require(path.resolve(override)) : nodeGypBuild(path.join(__dirname, '..'))) as Binding;
 
 export const FIELDS: readonly NativeFieldName[] = ['enable', 'idle', 'interval', 'count', 'userTimeout'];
 export const FIELD_BIT: Readonly<Record<NativeFieldName, number>> = {

@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert';
 import net from 'node:net';
-import { getSystemErrorName } from 'node:util';
+import { getSystemErrorName, types } from 'node:util';
 import { getKeepalive, setKeepalive } from './keepalive';
 import { binding, results } from './native';
 import { descriptorOf, NOT_YET } from './target';
@@ -49,12 +49,28 @@ function socketFd(socket: net.Socket): number {
   return located;
 }
 
+// A proxy is not a socket here: it could answer anything for `_handle.fd`,
+// and a revoked one throws from `instanceof`.
 function checkSocket(socket: unknown, name: string): asserts socket is net.Socket {
-  assert(socket instanceof net.Socket, `${name} expects an instance of socket as its first argument`);
+  assert(!types.isProxy(socket) && socket instanceof net.Socket, `${name} expects an instance of socket as its first argument`);
 }
 
-function checkNumber(value: unknown, message: string): asserts value is number {
-  assert.strictEqual(value != null ? (value as object).constructor : void 0, Number, message);
+/**
+ * net-keepalive's check (`value.constructor === Number`), then the number,
+ * without running the caller's code: a getter or proxy that throws fails the
+ * same assertion, and only a real number or Number object yields its value
+ * (anything else that passes the check is NaN, which truncates to 0).
+ */
+function checkNumber(value: unknown, message: string): number {
+  let constructor: unknown;
+  try {
+    constructor = value != null && !types.isProxy(value) ? (value as object).constructor : void 0;
+  } catch {
+    constructor = void 0;
+  }
+  assert.strictEqual(constructor, Number, message);
+  if (typeof value === 'number') return value;
+  return types.isNumberObject(value) ? Number.prototype.valueOf.call(value) : NaN;
 }
 
 /**
@@ -87,8 +103,8 @@ function read(fd: number, field: Field, unitMs: number): number {
 export function setKeepAliveInterval(socket: net.Socket, msecs: number): boolean {
   assert.strictEqual(arguments.length, 2, 'setKeepAliveInterval requires two arguments');
   checkSocket(socket, 'setKeepAliveInterval');
-  checkNumber(msecs, 'setKeepAliveInterval requires msec to be a Number');
-  return write(socketFd(socket), 'interval', ~~(msecs / 1000), 1000);
+  const seconds = ~~(checkNumber(msecs, 'setKeepAliveInterval requires msec to be a Number') / 1000);
+  return write(socketFd(socket), 'interval', seconds, 1000);
 }
 
 /** Returns TCP_KEEPINTVL in ms. */
@@ -102,8 +118,8 @@ export function getKeepAliveInterval(socket: net.Socket): number {
 export function setKeepAliveProbes(socket: net.Socket, cnt: number): boolean {
   assert.strictEqual(arguments.length, 2, 'setKeepAliveProbes requires two arguments');
   checkSocket(socket, 'setKeepAliveProbes');
-  checkNumber(cnt, 'setKeepAliveProbes requires cnt to be a Number');
-  return write(socketFd(socket), 'count', ~~cnt, 1);
+  const count = ~~checkNumber(cnt, 'setKeepAliveProbes requires cnt to be a Number');
+  return write(socketFd(socket), 'count', count, 1);
 }
 
 /** Returns TCP_KEEPCNT. */
@@ -118,8 +134,8 @@ export function setUserTimeout(socket: net.Socket, msecs: number): boolean {
   assert.strictEqual(arguments.length, 2, 'setUserTimeout requires two arguments');
   assert(caps.userTimeout.settable, 'setUserTimeout called on unsupported platform');
   checkSocket(socket, 'setUserTimeout');
-  checkNumber(msecs, 'setUserTimeout requires msec to be a Number');
-  return write(socketFd(socket), 'userTimeout', ~~msecs, 1);
+  const timeout = ~~checkNumber(msecs, 'setUserTimeout requires msec to be a Number');
+  return write(socketFd(socket), 'userTimeout', timeout, 1);
 }
 
 /** Returns TCP_USER_TIMEOUT in ms. Linux only. */

@@ -2,6 +2,7 @@
 // descriptor the kernel knows, or to "not yet": a socket still connecting or a
 // server not yet listening.
 import net from 'node:net';
+import { types } from 'node:util';
 import { invalidArgType, outOfRange, socketClosed, systemError } from './errors';
 import { binding, nativeError } from './native';
 
@@ -70,6 +71,11 @@ export function descriptorOf(target: unknown, caller: Function): number {
       throw outOfRange('target', 'a file descriptor (an integer >= 0 && <= 2147483647)', target, caller);
     }
     return target;
+  }
+  // A proxy can answer anything for `_handle.fd` (or throw, once revoked):
+  // only the real object is trusted to name its descriptor.
+  if (types.isProxy(target)) {
+    throw invalidArgType('target', 'an instance of net.Socket or net.Server (not a Proxy), or of type number', target, caller);
   }
   if (target instanceof net.Socket) {
     const fd = handleFd(target as unknown as HandleOwner);

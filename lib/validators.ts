@@ -1,6 +1,7 @@
 // Argument checks, all done before any system call, with Node's error shapes.
-import type { NativeFieldLimits } from '../binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { types } from 'node:util';
+import type { NativeFieldLimits, NativeRefusedOption } from '../binding';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, unreadableArg } from './errors';
 import { binding, FIELD_BIT } from './native';
 import type { KeepaliveField, KeepaliveOptions } from './types';
 
@@ -59,24 +60,63 @@ function requireSettable(field: KeepaliveField, limits: NativeFieldLimits, calle
   if (!limits.settable) throw featureUnavailable(`options.${field} (${SYSCALL_OPTION[field]})`, caller);
 }
 
-function isOption(key: string): boolean {
-  return key === 'enable' || key === 'idle' || key === 'interval' || key === 'count' || key === 'userTimeout';
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * The options as they are now, read once: each own enumerable property once
+ * (a getter runs once, a proxy is asked once), nothing inherited (a polluted
+ * Object.prototype changes nothing). Whatever the caller's object does
+ * afterwards, the snapshot stays. A getter or trap that throws becomes
+ * ERR_INVALID_ARG_VALUE, before any system call.
+ */
+function snapshotOptions(options: object, caller: Function): KeepaliveOptions {
+  // Plain locals and one object literal: this runs on every setKeepalive().
+  let enable: unknown, idle: unknown, interval: unknown, count: unknown, userTimeout: unknown;
+  let unknownKey: string | undefined;
+  let unknownValue: unknown;
+  try {
+    // for-in walks inherited keys too; only own ones count. No array allocated.
+    for (const key in options) {
+      if (!hasOwn.call(options, key)) continue;
+      const value = (options as Record<string, unknown>)[key];
+      switch (key) {
+        case 'enable': enable = value; break;
+        case 'idle': idle = value; break;
+        case 'interval': interval = value; break;
+        case 'count': count = value; break;
+        case 'userTimeout': userTimeout = value; break;
+        default:
+          unknownKey = key;
+          unknownValue = value;
+      }
+      if (unknownKey !== undefined) break;
+    }
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
+  }
+  if (unknownKey !== undefined) {
+    throw invalidArgValue(`options.${unknownKey}`, unknownValue, `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
+  }
+  return { enable, idle, interval, count, userTimeout } as KeepaliveOptions;
 }
 
-/** Checks `options` completely and returns the change to make. */
+/**
+ * Reads `options` once (see snapshotOptions), checks it completely and
+ * returns the change to make: plain numbers, which nothing the caller does
+ * later can alter.
+ */
 export function validateKeepaliveOptions(options: unknown, caller: Function): KeepaliveRequest {
   const request: KeepaliveRequest = { fields: FIELD_BIT.enable, enable: true, idle: 0, interval: 0, count: 0, userTimeout: 0 };
   if (options === undefined) return request;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArgType('options', 'of type object', options, caller);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options, caller);
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(options); // throws for a revoked proxy
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
   }
-  // Own keys only, as Object.keys would give, without allocating an array.
-  for (const key in options) {
-    if (!isOption(key) && Object.prototype.hasOwnProperty.call(options, key)) {
-      throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
-    }
-  }
-  const { enable, idle, interval, count, userTimeout } = options as KeepaliveOptions;
+  if (isArray) throw invalidArgType('options', 'of type object', options, caller);
+  const { enable, idle, interval, count, userTimeout } = snapshotOptions(options, caller);
   if (enable !== undefined) {
     if (typeof enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', enable, caller);
     request.enable = enable;
@@ -118,4 +158,62 @@ export function validateInt32(value: unknown, name: string, caller: Function, mi
   if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value, caller);
   if (value < min || value > 2147483647) throw outOfRange(name, `>= ${min} && <= 2147483647`, value, caller);
   return value;
+}
+
+// --- The generic option functions (getSockOpt / setSockOpt) ---------------
+
+const REFUSED: readonly NativeRefusedOption[] = binding.refusedOptions;
+
+/** Why the generic functions refuse an entry of the platform's list. */
+export function refusalReason(entry: NativeRefusedOption): string {
+  return `is ${entry.label} (level ${entry.level}), which getSockOpt/setSockOpt refuse on this platform: ${entry.reason}`;
+}
+
+/**
+ * Throws ERR_INVALID_ARG_VALUE for an option whose payload holds a pointer
+ * or whose length is not a byte count on this platform (the addon's list,
+ * which the addon also enforces for direct calls).
+ */
+export function validateOptionAllowed(level: number, name: number, caller: Function): void {
+  for (const entry of REFUSED) {
+    if (entry.level === level && name >= entry.first && name <= entry.last) {
+      throw invalidArgValue('name', name, refusalReason(entry), caller);
+    }
+  }
+}
+
+// The engine's own accessors, taken once: a view's `byteLength` property can
+// be redefined on the view or its prototype, these cannot be.
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const { apply } = Reflect;
+const accessor = (prototype: object, key: string) => Object.getOwnPropertyDescriptor(prototype, key)!.get!;
+const typedArrayByteLength = accessor(TypedArrayPrototype, 'byteLength');
+// Throws for a detached or out-of-bounds typed array, which otherwise just
+// reports 0 bytes, like an empty one; DataView's accessor throws by itself.
+const typedArrayKeys = (TypedArrayPrototype as { keys: Function }).keys;
+const dataViewByteLength = accessor(DataView.prototype, 'byteLength');
+
+/**
+ * The true byte length of an ArrayBufferView value for setSockOpt: a coded
+ * error for anything else, a detached or out-of-bounds view (a resizable
+ * buffer shrunk under it), or more than `max` bytes. The addon reads the
+ * bytes from the engine, never through the view's properties.
+ */
+export function validateOptionBytes(value: unknown, name: string, max: number, caller: Function): number {
+  let length: number;
+  try {
+    if (types.isTypedArray(value)) {
+      apply(typedArrayKeys, value, []);
+      length = apply(typedArrayByteLength, value, []) as number;
+    } else if (types.isDataView(value)) {
+      length = apply(dataViewByteLength, value, []) as number;
+    } else {
+      throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value, caller);
+    }
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== undefined) throw error;
+    throw invalidArgValue(name, value, 'is backed by a detached ArrayBuffer or lies outside its resized buffer', caller);
+  }
+  if (length > max) throw outOfRange(`${name}.byteLength`, `<= ${max}`, length, caller);
+  return length;
 }

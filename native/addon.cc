@@ -10,8 +10,11 @@
 // arguments per call.
 #include <napi.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <string>
 
 #include "keepalive.h"
 #if defined(__linux__)
@@ -132,6 +135,15 @@ class Addon : public Napi::Addon<Addon> {
                                                         napi_enumerable),
             InstanceMethod<&Addon::SetSockOptBufferJs>("setSockOptBuffer",
                                                         napi_enumerable),
+            InstanceValue("refusedOptions", RefusedOptionsArray(env),
+                          napi_enumerable),
+            InstanceValue("maxOptionLength",
+                          Napi::Number::New(env, static_cast<double>(kMaxOptionLength)),
+                          napi_enumerable),
+#if defined(TCPKA_TEST_HOOKS)
+            InstanceMethod<&Addon::TestAllowRefusedReadsJs>(
+                "testAllowRefusedReads", napi_enumerable),
+#endif
 #if defined(__linux__)
             InstanceValue("packetRecordSize",
                           Napi::Number::New(env, static_cast<double>(kPacketRecordSize)),
@@ -185,6 +197,22 @@ class Addon : public Napi::Addon<Addon> {
     return object;
   }
 
+  static Napi::Array RefusedOptionsArray(Napi::Env env) {
+    size_t count = 0;
+    const RefusedOption* refused = GetRefusedOptions(&count);
+    Napi::Array array = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; ++i) {
+      Napi::Object entry = Napi::Object::New(env);
+      entry.Set("level", refused[i].level);
+      entry.Set("first", refused[i].first_name);
+      entry.Set("last", refused[i].last_name);
+      entry.Set("label", refused[i].label);
+      entry.Set("reason", refused[i].reason);
+      array.Set(static_cast<uint32_t>(i), entry);
+    }
+    return array;
+  }
+
   // Arguments are validated in JavaScript; these checks only make sure that
   // a direct call with nonsense throws instead of reaching the kernel.
   static bool ArgsAreNumbers(const Napi::CallbackInfo& info, size_t count) {
@@ -200,10 +228,105 @@ class Addon : public Napi::Addon<Addon> {
     return info.Env().Undefined();
   }
 
-  // The bytes a typed array views (not its whole ArrayBuffer).
-  static uint8_t* BytesOf(const Napi::TypedArray& array) {
-    return static_cast<uint8_t*>(array.ArrayBuffer().Data()) +
-           array.ByteOffset();
+  // An error with a Node-style `code`, thrown into JavaScript.
+  static Napi::Value ThrowCoded(Napi::Env env, const char* code,
+                                const std::string& message,
+                                bool range = false) {
+    napi_value code_value = nullptr, message_value = nullptr, error = nullptr;
+    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
+    napi_create_string_utf8(env, message.c_str(), message.size(),
+                            &message_value);
+    if (range)
+      napi_create_range_error(env, code_value, message_value, &error);
+    else
+      napi_create_type_error(env, code_value, message_value, &error);
+    napi_throw(env, error);
+    return env.Undefined();
+  }
+
+  // The bytes of an ArrayBufferView, as the engine knows them.
+  struct ViewBytes {
+    uint8_t* data = nullptr;
+    size_t length = 0;
+  };
+
+  static size_t ElementSize(napi_typedarray_type type) {
+    switch (type) {
+      case napi_int8_array:
+      case napi_uint8_array:
+      case napi_uint8_clamped_array: return 1;
+      case napi_int16_array:
+      case napi_uint16_array: return 2;
+      case napi_int32_array:
+      case napi_uint32_array:
+      case napi_float32_array: return 4;
+      case napi_float64_array:
+      case napi_bigint64_array:
+      case napi_biguint64_array: return 8;
+      default: return 0;
+    }
+  }
+
+  // The bytes a TypedArray or DataView covers: the data pointer N-API
+  // computes (right for a SharedArrayBuffer too, where
+  // napi_get_arraybuffer_info fails) and the current length (right for
+  // length-tracking views of resizable buffers), never the view's own
+  // `byteOffset`/`byteLength` properties, which JavaScript can redefine.
+  // A detached buffer or anything else unusable throws a coded error here,
+  // before any system call.
+  static bool BytesOfView(Napi::Env env, napi_value view, size_t max_length,
+                          ViewBytes* out) {
+    bool is_typed_array = false;
+    bool is_data_view = false;
+    napi_value arraybuffer = nullptr;
+    void* data = nullptr;
+    size_t length = 0;
+    if (napi_is_typedarray(env, view, &is_typed_array) == napi_ok &&
+        is_typed_array) {
+      napi_typedarray_type type;
+      size_t elements = 0;
+      if (napi_get_typedarray_info(env, view, &type, &elements, &data,
+                                   &arraybuffer, nullptr) != napi_ok ||
+          ElementSize(type) == 0) {
+        ThrowCoded(env, "ERR_INVALID_ARG_TYPE",
+                   "The \"buffer\" argument must be a TypedArray of a known "
+                   "element type or a DataView.");
+        return false;
+      }
+      length = elements * ElementSize(type);
+    } else if (napi_is_dataview(env, view, &is_data_view) == napi_ok &&
+               is_data_view) {
+      if (napi_get_dataview_info(env, view, &length, &data, &arraybuffer,
+                                 nullptr) != napi_ok) {
+        ThrowCoded(env, "ERR_INVALID_ARG_TYPE",
+                   "The \"buffer\" argument must be a readable DataView.");
+        return false;
+      }
+    } else {
+      ThrowCoded(env, "ERR_INVALID_ARG_TYPE",
+                 "The \"buffer\" argument must be an instance of TypedArray "
+                 "or DataView.");
+      return false;
+    }
+    bool detached = false;
+    if (napi_is_detached_arraybuffer(env, arraybuffer, &detached) !=
+            napi_ok ||
+        detached || (length > 0 && data == nullptr)) {
+      ThrowCoded(env, "ERR_INVALID_ARG_VALUE",
+                 "The argument 'buffer' is backed by a detached ArrayBuffer.");
+      return false;
+    }
+    if (length > max_length) {
+      ThrowCoded(env, "ERR_OUT_OF_RANGE",
+                 "The value of \"buffer.byteLength\" is out of range. It "
+                 "must be <= " + std::to_string(max_length) +
+                     ". Received " + std::to_string(length),
+                 true);
+      return false;
+    }
+    out->data = static_cast<uint8_t*>(data);
+    out->length = length;
+    return true;
   }
 
   static SocketHandle Handle(const Napi::Value& value) {
@@ -288,63 +411,122 @@ class Addon : public Napi::Addon<Addon> {
     return Napi::String::New(info.Env(), defaults.source);
   }
 
+  // --- Generic options -------------------------------------------------
+  // Every payload goes through scratch_ (see GuardedScratch): the kernel
+  // never sees the caller's memory, and an option that makes it write or
+  // read past the length it was given fails with EFAULT at the guard.
+
+  // Throws ERR_INVALID_ARG_VALUE if this OS's list refuses the option; the
+  // facade checks the same list first, this covers direct binding calls.
+  bool ThrowIfRefused(Napi::Env env, int level, int name, bool read) {
+#if defined(TCPKA_TEST_HOOKS)
+    if (read && allow_refused_reads_) return false;
+#endif
+    const RefusedOption* refused = FindRefusedOption(level, name);
+    if (refused == nullptr) return false;
+    ThrowCoded(env, "ERR_INVALID_ARG_VALUE",
+               "The argument 'name' is " + std::string(refused->label) +
+                   " (level " + std::to_string(level) +
+                   "), which getSockOpt/setSockOpt refuse on this platform: " +
+                   refused->reason + ". Received " + std::to_string(name));
+    return true;
+  }
+
+  // Scratch bytes for a payload, or a failed Status (ENOMEM) if the memory
+  // could not be mapped.
+  uint8_t* Scratch(size_t length, Syscall syscall, Status* status) {
+    uint8_t* tail = scratch_.Tail(length);
+#if defined(_WIN32)
+    constexpr int kNoMemory = -4057;  // UV_ENOMEM
+#else
+    constexpr int kNoMemory = -ENOMEM;
+#endif
+    if (tail == nullptr) *status = Status{kNoMemory, syscall};
+    return tail;
+  }
+
+  static int Int32Arg(const Napi::CallbackInfo& info, size_t index) {
+    return info[index].As<Napi::Number>().Int32Value();
+  }
+
   // getSockOptInt(fd, level, name): the value goes to results[0].
   Napi::Value GetSockOptIntJs(const Napi::CallbackInfo& info) {
     if (!ArgsAreNumbers(info, 3)) return ThrowArgs(info);
-    int value = 0;
-    size_t length = sizeof(value);
-    Status status = GetSockOptBytes(Handle(info[0]),
-                                    info[1].As<Napi::Number>().Int32Value(),
-                                    info[2].As<Napi::Number>().Int32Value(),
-                                    &value, &length);
-    // Some options (IP_TOS on some systems) answer with a single byte.
-    if (status.ok())
-      results_[0] = length == 1 ? *reinterpret_cast<unsigned char*>(&value)
-                                : value;
+    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
+    if (ThrowIfRefused(info.Env(), level, name, true)) return info.Env().Undefined();
+    Status status;
+    uint8_t* bytes = Scratch(sizeof(int), Syscall::kGetsockopt, &status);
+    if (bytes == nullptr) return Result(info.Env(), status);
+    std::memset(bytes, 0, sizeof(int));
+    size_t length = sizeof(int);
+    status = GetSockOptBytes(Handle(info[0]), level, name, bytes, &length);
+    if (status.ok()) {
+      int value = 0;
+      std::memcpy(&value, bytes, sizeof(value));
+      // Some options (IP_TOS on some systems) answer with a single byte.
+      results_[0] = length == 1 ? bytes[0] : value;
+    }
     return Result(info.Env(), status);
   }
 
   // setSockOptInt(fd, level, name, value)
   Napi::Value SetSockOptIntJs(const Napi::CallbackInfo& info) {
     if (!ArgsAreNumbers(info, 4)) return ThrowArgs(info);
-    int value = info[3].As<Napi::Number>().Int32Value();
-    Status status = SetSockOptBytes(Handle(info[0]),
-                                    info[1].As<Napi::Number>().Int32Value(),
-                                    info[2].As<Napi::Number>().Int32Value(),
-                                    &value, sizeof(value));
+    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
+    if (ThrowIfRefused(info.Env(), level, name, false)) return info.Env().Undefined();
+    const int value = Int32Arg(info, 3);
+    Status status;
+    uint8_t* bytes = Scratch(sizeof(value), Syscall::kSetsockopt, &status);
+    if (bytes == nullptr) return Result(info.Env(), status);
+    std::memcpy(bytes, &value, sizeof(value));
+    status = SetSockOptBytes(Handle(info[0]), level, name, bytes, sizeof(value));
     return Result(info.Env(), status);
   }
 
-  // getSockOptBuffer(fd, level, name, buffer): the length written, which is
-  // never more than buffer.byteLength.
+  // getSockOptBuffer(fd, level, name, view): the length written, which is
+  // never more than the view's length.
   Napi::Value GetSockOptBufferJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 3) || info.Length() < 4 ||
-        !info[3].IsTypedArray())
-      return ThrowArgs(info);
-    Napi::TypedArray array = info[3].As<Napi::TypedArray>();
-    uint8_t* data = BytesOf(array);
-    size_t length = array.ByteLength();
-    Status status = GetSockOptBytes(Handle(info[0]),
-                                    info[1].As<Napi::Number>().Int32Value(),
-                                    info[2].As<Napi::Number>().Int32Value(),
-                                    data, &length);
+    if (!ArgsAreNumbers(info, 3) || info.Length() < 4) return ThrowArgs(info);
+    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
+    if (ThrowIfRefused(info.Env(), level, name, true)) return info.Env().Undefined();
+    ViewBytes view;
+    if (!BytesOfView(info.Env(), info[3], kMaxOptionLength, &view)) return info.Env().Undefined();
+    Status status;
+    uint8_t* bytes = Scratch(view.length, Syscall::kGetsockopt, &status);
+    if (bytes == nullptr) return Result(info.Env(), status);
+    size_t length = view.length;
+    status = GetSockOptBytes(Handle(info[0]), level, name, bytes, &length);
     if (!status.ok()) return Result(info.Env(), status);
+    if (length > 0) std::memcpy(view.data, bytes, length);
     return Napi::Number::New(info.Env(), static_cast<double>(length));
   }
 
-  // setSockOptBuffer(fd, level, name, buffer)
+  // setSockOptBuffer(fd, level, name, view)
   Napi::Value SetSockOptBufferJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 3) || info.Length() < 4 ||
-        !info[3].IsTypedArray())
-      return ThrowArgs(info);
-    Napi::TypedArray array = info[3].As<Napi::TypedArray>();
-    const uint8_t* data = BytesOf(array);
-    Status status = SetSockOptBytes(Handle(info[0]),
-                                    info[1].As<Napi::Number>().Int32Value(),
-                                    info[2].As<Napi::Number>().Int32Value(),
-                                    data, array.ByteLength());
+    if (!ArgsAreNumbers(info, 3) || info.Length() < 4) return ThrowArgs(info);
+    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
+    if (ThrowIfRefused(info.Env(), level, name, false)) return info.Env().Undefined();
+    ViewBytes view;
+    if (!BytesOfView(info.Env(), info[3], kMaxOptionLength, &view)) return info.Env().Undefined();
+    Status status;
+    uint8_t* bytes = Scratch(view.length, Syscall::kSetsockopt, &status);
+    if (bytes == nullptr) return Result(info.Env(), status);
+    // A copy: the kernel reads a private snapshot, never memory another
+    // thread (a SharedArrayBuffer) can change under it.
+    if (view.length > 0) std::memcpy(bytes, view.data, view.length);
+    status = SetSockOptBytes(Handle(info[0]), level, name, bytes, view.length);
     return Result(info.Env(), status);
   }
+
+#if defined(TCPKA_TEST_HOOKS)
+  // testAllowRefusedReads(on): only in test builds (test:asan), so that the
+  // tests can show the guard stopping an overrun the list would have caught.
+  Napi::Value TestAllowRefusedReadsJs(const Napi::CallbackInfo& info) {
+    allow_refused_reads_ = info.Length() > 0 && info[0].ToBoolean().Value();
+    return info.Env().Undefined();
+  }
+  bool allow_refused_reads_ = false;
+#endif
 
 #if defined(__linux__)
   // --- Diagnostics (Linux): capture and other processes' sockets ---------
@@ -395,11 +577,11 @@ class Addon : public Napi::Addon<Addon> {
     if (!ArgsAreNumbers(info, 1) || info.Length() < 2 ||
         !info[1].IsTypedArray())
       return ThrowArgs(info);
-    Napi::TypedArray array = info[1].As<Napi::TypedArray>();
-    uint8_t* data = BytesOf(array);
+    ViewBytes view;
+    if (!BytesOfView(info.Env(), info[1], SIZE_MAX, &view)) return info.Env().Undefined();
     size_t count = 0;
     Status status =
-        tcpka::CaptureRead(Handle(info[0]), data, array.ByteLength(), &count);
+        tcpka::CaptureRead(Handle(info[0]), view.data, view.length, &count);
     if (!status.ok()) return Result(info.Env(), status);
     return Napi::Number::New(info.Env(), static_cast<double>(count));
   }
@@ -476,6 +658,7 @@ class Addon : public Napi::Addon<Addon> {
 
   double* results_ = nullptr;
   Napi::Reference<Napi::Float64Array> results_ref_;
+  GuardedScratch scratch_;
 };
 
 }  // namespace

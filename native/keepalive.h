@@ -182,6 +182,49 @@ struct Constant {
   int value;
 };
 
+// An option the generic functions (getSockOpt/setSockOpt) refuse on this OS,
+// in both directions, because the kernel would reach outside the caller's
+// bytes: its payload holds a pointer the kernel dereferences, or its length
+// is not a byte count (the kernel reads or writes as much as a number inside
+// the payload, or optlen read as a count of something larger, says). Each
+// back end lists its own; names first_name..last_name at `level` (a range
+// for families of options such as netfilter's).
+struct RefusedOption {
+  int level;
+  int first_name;
+  int last_name;
+  const char* label;   // the option's name(s), e.g. "SO_ATTACH_FILTER"
+  const char* reason;  // why, in a few words
+};
+
+// The largest payload the generic functions pass to or take from the kernel.
+constexpr size_t kMaxOptionLength = 65536;
+
+// Private memory for the generic functions' payloads: kMaxOptionLength bytes
+// followed by an inaccessible guard region (PROT_NONE on Unix, PAGE_NOACCESS
+// on Windows). A payload is placed so that it ends where the guard begins,
+// so a kernel that writes (or reads) past the length it was given faults on
+// the guard and the call fails with EFAULT, instead of corrupting (or
+// leaking) the process's memory; no option the refusal list missed can do
+// better than that. The kernel copies to and from user memory in ascending
+// order, so it meets the guard before anything beyond it. One per addon
+// instance (per thread), mapped on first use.
+class GuardedScratch {
+ public:
+  GuardedScratch() = default;
+  ~GuardedScratch();
+  GuardedScratch(const GuardedScratch&) = delete;
+  GuardedScratch& operator=(const GuardedScratch&) = delete;
+
+  // `length` (<= kMaxOptionLength) bytes ending at the guard, or nullptr if
+  // the memory could not be mapped.
+  uint8_t* Tail(size_t length);
+
+ private:
+  void* mapping_ = nullptr;
+  uint8_t* guard_ = nullptr;  // the first inaccessible byte
+};
+
 // --- Implemented by each back end ----------------------------------------
 
 const Capabilities& GetCapabilities();
@@ -204,10 +247,27 @@ Status GetTcpInfo(SocketHandle sock, TcpInfo* out);
 
 // Generic options. `*length` is the capacity of `buffer` on entry and the
 // length the kernel wrote on return; nothing is written past the capacity.
+// These are the raw calls: the callers (addon.cc) check the refusal list
+// and pass GuardedScratch memory, never the caller's own.
 Status GetSockOptBytes(SocketHandle sock, int level, int name, void* buffer,
                        size_t* length);
 Status SetSockOptBytes(SocketHandle sock, int level, int name,
                        const void* buffer, size_t length);
+
+// The options the generic functions refuse here; writes their number.
+const RefusedOption* GetRefusedOptions(size_t* count);
+
+// The entry refusing (level, name), or nullptr if the option may be used.
+inline const RefusedOption* FindRefusedOption(int level, int name) {
+  size_t count = 0;
+  const RefusedOption* options = GetRefusedOptions(&count);
+  for (size_t i = 0; i < count; ++i) {
+    if (options[i].level == level && name >= options[i].first_name &&
+        name <= options[i].last_name)
+      return &options[i];
+  }
+  return nullptr;
+}
 
 }  // namespace tcpka
 

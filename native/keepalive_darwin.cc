@@ -143,6 +143,29 @@ const Constant* GetConstants(size_t* count) {
   return kConstants;
 }
 
+// From XNU's netinet/in.h and netinet6/in6.h. Numbers are spelt out where
+// an SDK hides the name; they are part of the kernel ABI.
+const RefusedOption* GetRefusedOptions(size_t* count) {
+  static const RefusedOption kRefused[] = {
+      {IPPROTO_IP, 40, 45, "IP_FW_* (ipfw)",
+       "ipfw's rule structures hold pointers, and IP_FW_GET writes a rule "
+       "list whose length is not the caller's"},
+      {IPPROTO_IP, 50, 56, "IP_OLD_FW_* / IP_NAT__XXX (old ipfw)",
+       "old ipfw's rule structures hold pointers"},
+      {IPPROTO_IP, 60, 64, "IP_DUMMYNET_* (dummynet)",
+       "dummynet's pipe structures hold pointers, and IP_DUMMYNET_GET writes "
+       "a list whose length is not the caller's"},
+      {IPPROTO_IP, 74, 74, "IP_MSFILTER",
+       "struct __msfilterreq holds a pointer (msfr_srcs) the kernel reads "
+       "from and writes to"},
+      {IPPROTO_IPV6, 74, 74, "IPV6_MSFILTER",
+       "struct __msfilterreq holds a pointer (msfr_srcs) the kernel reads "
+       "from and writes to"},
+  };
+  *count = sizeof(kRefused) / sizeof(kRefused[0]);
+  return kRefused;
+}
+
 Status GetSystemDefaults(SystemDefaults* out) {
   SystemDefaults defaults;
   // keepidle and keepintvl are milliseconds; keepcnt is a count.

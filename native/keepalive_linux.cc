@@ -232,6 +232,60 @@ const Constant* GetConstants(size_t* count) {
   return kConstants;
 }
 
+// Found by reading the kernel's setsockopt/getsockopt handlers (net/core/
+// sock.c, net/ipv4/tcp.c, ip_sockglue.c, igmp.c, ipv6_sockglue.c, tcp_ao.c,
+// netfilter, af_packet.c, xdp, rds). Numbers are spelt out where older
+// headers lack the name; they are part of the kernel ABI.
+const RefusedOption* GetRefusedOptions(size_t* count) {
+  static const RefusedOption kRefused[] = {
+      {SOL_SOCKET, 26, 26, "SO_ATTACH_FILTER / SO_GET_FILTER",
+       "setting takes a struct sock_fprog whose pointer the kernel reads "
+       "from; getting reads optlen as a count of 8-byte BPF instructions "
+       "and writes that many"},
+      {SOL_SOCKET, 51, 51, "SO_ATTACH_REUSEPORT_CBPF",
+       "it takes a struct sock_fprog whose pointer the kernel reads from"},
+      {IPPROTO_TCP, 35, 35, "TCP_ZEROCOPY_RECEIVE",
+       "the kernel maps pages at, and copies to, addresses inside the "
+       "struct tcp_zerocopy_receive"},
+      {IPPROTO_TCP, 41, 41, "TCP_AO_GET_KEYS",
+       "the kernel writes as many records as the payload's nkeys asks for, "
+       "whatever optlen says"},
+      {IPPROTO_IP, 41, 41, "IP_MSFILTER",
+       "getting writes as many sources as the payload's imsf_numsrc asks "
+       "for, whatever optlen says"},
+      {IPPROTO_IP, 48, 48, "MCAST_MSFILTER",
+       "getting writes as many sources as the payload's gf_numsrc asks for, "
+       "whatever optlen says"},
+      {IPPROTO_IPV6, 48, 48, "MCAST_MSFILTER",
+       "getting writes as many sources as the payload's gf_numsrc asks for, "
+       "whatever optlen says"},
+      {IPPROTO_IP, 64, 67, "IPT_SO_* (iptables)",
+       "netfilter's table interface: struct ipt_replace holds a pointer to "
+       "counters the kernel writes"},
+      {IPPROTO_IP, 96, 99, "ARPT_SO_* (arptables)",
+       "netfilter's table interface: struct arpt_replace holds a pointer to "
+       "counters the kernel writes"},
+      {IPPROTO_IP, 128, 131, "EBT_SO_* (ebtables)",
+       "struct ebt_replace holds pointers to entries and counters the "
+       "kernel reads and writes"},
+      {IPPROTO_IPV6, 64, 69, "IP6T_SO_* (ip6tables)",
+       "netfilter's table interface: struct ip6t_replace holds a pointer to "
+       "counters the kernel writes"},
+      {263 /* SOL_PACKET */, 22, 22, "PACKET_FANOUT_DATA",
+       "for PACKET_FANOUT_CBPF it takes a struct sock_fprog whose pointer "
+       "the kernel reads from"},
+      {276 /* SOL_RDS */, 2, 2, "RDS_GET_MR",
+       "it takes an address range the kernel pins and registers"},
+      {276 /* SOL_RDS */, 7, 7, "RDS_GET_MR_FOR_DEST",
+       "it takes an address range the kernel pins and registers"},
+      {283 /* SOL_XDP */, 4, 4, "XDP_UMEM_REG",
+       "it takes the address of memory the kernel pins and shares with the "
+       "device"},
+  };
+  *count = sizeof(kRefused) / sizeof(kRefused[0]);
+  return kRefused;
+}
+
 Status GetSystemDefaults(SystemDefaults* out) {
   // /proc/sys/net resolves to the network namespace of the process that
   // opens it, so this is read on every call and never cached.

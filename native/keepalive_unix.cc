@@ -3,6 +3,7 @@
 // unix_backend::Option().
 #ifndef _WIN32
 
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <cmath>
@@ -153,6 +154,32 @@ Status ConfigureKeepalive(SocketHandle sock, const KeepaliveRequest& request) {
     if (!status.ok()) return status;
   }
   return Status{};
+}
+
+namespace {
+// Reserved past the usable bytes, never made accessible: large enough that a
+// kernel writing records at a stride past the end still lands in it.
+constexpr size_t kGuardLength = size_t{1} << 20;
+}  // namespace
+
+GuardedScratch::~GuardedScratch() {
+  if (mapping_ != nullptr) munmap(mapping_, kMaxOptionLength + kGuardLength);
+}
+
+uint8_t* GuardedScratch::Tail(size_t length) {
+  if (length > kMaxOptionLength) return nullptr;
+  if (mapping_ == nullptr) {
+    void* mapping = mmap(nullptr, kMaxOptionLength + kGuardLength, PROT_NONE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mapping == MAP_FAILED) return nullptr;
+    if (mprotect(mapping, kMaxOptionLength, PROT_READ | PROT_WRITE) != 0) {
+      munmap(mapping, kMaxOptionLength + kGuardLength);
+      return nullptr;
+    }
+    mapping_ = mapping;
+    guard_ = static_cast<uint8_t*>(mapping) + kMaxOptionLength;
+  }
+  return guard_ - length;
 }
 
 Status GetSockOptBytes(SocketHandle sock, int level, int name, void* buffer,

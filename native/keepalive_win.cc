@@ -529,6 +529,45 @@ Status GetTcpInfo(SocketHandle, TcpInfo*) {
   return Status{kUvENOTSUP, Syscall::kGetsockopt};
 }
 
+namespace {
+// Reserved past the usable bytes, never committed: large enough that a
+// provider writing records at a stride past the end still lands in it.
+constexpr size_t kGuardLength = size_t{1} << 20;
+}  // namespace
+
+GuardedScratch::~GuardedScratch() {
+  if (mapping_ != nullptr) VirtualFree(mapping_, 0, MEM_RELEASE);
+}
+
+uint8_t* GuardedScratch::Tail(size_t length) {
+  if (length > kMaxOptionLength) return nullptr;
+  if (mapping_ == nullptr) {
+    void* mapping = VirtualAlloc(nullptr, kMaxOptionLength + kGuardLength,
+                                 MEM_RESERVE, PAGE_NOACCESS);
+    if (mapping == nullptr) return nullptr;
+    if (VirtualAlloc(mapping, kMaxOptionLength, MEM_COMMIT, PAGE_READWRITE) ==
+        nullptr) {
+      VirtualFree(mapping, 0, MEM_RELEASE);
+      return nullptr;
+    }
+    mapping_ = mapping;
+    guard_ = static_cast<uint8_t*>(mapping) + kMaxOptionLength;
+  }
+  return guard_ - length;
+}
+
+// Winsock's documented options (winsock2.h, ws2def.h, ws2ipdef.h, mstcpip.h);
+// source filters go through WSAIoctl there, not socket options.
+const RefusedOption* GetRefusedOptions(size_t* count) {
+  static const RefusedOption kRefused[] = {
+      {SOL_SOCKET, 0x1009, 0x1009, "SO_BSP_STATE",
+       "the result is a CSADDR_INFO whose SOCKET_ADDRESS members are "
+       "pointers into the buffer"},
+  };
+  *count = sizeof(kRefused) / sizeof(kRefused[0]);
+  return kRefused;
+}
+
 Status GetSockOptBytes(SocketHandle sock, int level, int name, void* buffer,
                        size_t* length) {
   int len = static_cast<int>(*length);

@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capabilities, systemDefaults } from '../lib/index';
-import { canUseNetns, createTestHosts, type TestHosts } from './helpers/netns';
+import { systemDefaults } from '../lib/index';
+import { createTestHosts, type TestHosts } from './helpers/netns';
+import { needs } from './helpers/platform';
 
 const FIXTURE = path.join(__dirname, 'fixtures/defaults-child.mjs');
 let hosts: TestHosts | undefined;
@@ -16,7 +17,7 @@ afterEach(async () => {
 });
 
 describe('systemDefaults', () => {
-  it("matches this namespace's /proc/sys/net/ipv4, in ms", () => {
+  needs('systemDefaults', 'procSys').it("matches this namespace's /proc/sys/net/ipv4, in ms", () => {
     const read = (name: string) => Number(fs.readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8'));
     expect(systemDefaults()).toEqual({
       idle: read('tcp_keepalive_time') * 1000,
@@ -27,9 +28,7 @@ describe('systemDefaults', () => {
   });
 });
 
-if (!canUseNetns.ok) console.warn(`skipping namespace tests: ${canUseNetns.reason}`);
-
-describe.skipIf(!canUseNetns.ok || capabilities().backend !== 'linux')('defaults in a network namespace', () => {
+needs('netns', 'systemDefaults', 'procSys').describe('defaults in a network namespace', () => {
   it('are read at call time, and unset sockets follow them live', async () => {
     hosts = await createTestHosts({ sysctls: { 'net.ipv4.tcp_keepalive_time': 33, 'net.ipv4.tcp_keepalive_intvl': 7, 'net.ipv4.tcp_keepalive_probes': 4 } });
     const child = hosts.spawnNode('a', FIXTURE);

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  canUseNetns,
   createTestHosts,
   leftoverNamespaces,
   sweepStaleNamespaces,
@@ -14,6 +13,7 @@ import {
   type NodeChild,
   type TestHosts,
 } from './helpers/netns.js';
+import { needs } from './helpers/platform';
 
 // __dirname: vitest provides it, and it type-checks whether tsc treats this file as CJS or ESM.
 const fixture = (name: string): string => join(__dirname, 'fixtures', name);
@@ -21,9 +21,6 @@ const ECHO_SERVER = fixture('echo-server.mjs');
 const TCP_CLIENT = fixture('tcp-client.mjs');
 const HARNESS_DRIVER = fixture('harness-driver.mjs');
 
-if (!canUseNetns.ok) {
-  console.warn(`[netns-harness] skipping network-namespace tests: ${canUseNetns.reason}`);
-}
 
 function namespacesOnSystem(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
@@ -49,7 +46,7 @@ async function waitGone(pid: number, ms = 2000): Promise<boolean> {
   return !pidAlive(pid);
 }
 
-describe.skipIf(!canUseNetns.ok)('netns test hosts', () => {
+needs('netns').describe('netns test hosts', () => {
   const made: TestHosts[] = [];
   const track = async (hosts: Promise<TestHosts>): Promise<TestHosts> => {
     const h = await hosts;

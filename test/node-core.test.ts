@@ -7,16 +7,18 @@
 // count) and an options object; 20 and 22 take (enable, initialDelay) only.
 // The cases for each side are registered only where they apply (found by
 // trying the 4-argument call on a real socket, below), never skipped: in CI a
-// skipped test fails the run. (Only a platform other than Linux skips the file.)
+// skipped test fails the run. (Where the file's facts are missing, such as /proc/sys or
+// TCP_USER_TIMEOUT, the file is pending, named with the reason: test/helpers/platform.ts.)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { getKeepalive, getTcpInfo, setKeepalive, systemDefaults } from '../lib/index';
-import { kernelKeepalive, kernelTcpInfo, kernelWrite, type KernelKeepalive } from './helpers/kernel';
+import { kernelKeepalive, kernelTcpInfo, kernelWrite, type KernelRead } from './helpers/kernel';
 import { closeAll, connectedPair, listen, portOf, track } from './helpers/loopback';
+import { has, needs, type Need } from './helpers/platform';
 
 afterEach(closeAll);
 
@@ -25,9 +27,10 @@ function core(socket: net.Socket, ...args: unknown[]): unknown {
   return (socket.setKeepAlive as (...a: unknown[]) => unknown).apply(socket, args);
 }
 
-// The claims are Linux's (what libuv does there, /proc, the reader's options).
-// Elsewhere the file is skipped, as the suite's other Linux-only tests are.
-const LINUX = process.platform === 'linux';
+// The claims are checked against /proc/sys, TCP_INFO's numbering and the user
+// timeout, through the reader on an inherited descriptor.
+const NEEDS: Need[] = ['procSys', 'userTimeout', 'tcpInfo', 'inheritableDescriptors', 'python:TCP_KEEPIDLE', 'python:TCP_USER_TIMEOUT'];
+const RUNS = has(...NEEDS);
 
 /**
  * Whether the running Node's setKeepAlive sets interval and count: tried on a
@@ -35,7 +38,7 @@ const LINUX = process.platform === 'linux';
  * independent reader. Synchronous, because tests are registered synchronously.
  */
 function probeCoreIntervalCount(): boolean {
-  if (!LINUX) return false;
+  if (!RUNS) return false;
   const script = `
     const net = require('node:net');
     const { spawnSync } = require('node:child_process');
@@ -55,7 +58,7 @@ function probeCoreIntervalCount(): boolean {
     timeout: 20_000,
   });
   if (result.status !== 0) throw new Error(`probing setKeepAlive failed: ${result.stderr || result.error}`);
-  const kernel = JSON.parse(result.stdout) as KernelKeepalive;
+  const kernel = JSON.parse(result.stdout) as KernelRead;
   return kernel.idle === 30 && kernel.interval === 5 && kernel.count === 3;
 }
 
@@ -78,7 +81,7 @@ function procDefaults(): { idle: number; interval: number; count: number } {
 }
 
 /** A connection whose client end holds known, non-default values, keepalive off. */
-async function pinnedClient(): Promise<{ client: net.Socket; before: KernelKeepalive }> {
+async function pinnedClient(): Promise<{ client: net.Socket; before: KernelRead }> {
   const { client } = await connectedPair();
   const before = kernelWrite(client, { keepalive: 0, idle: 111, interval: 22, count: 7, userTimeout: 0 });
   return { client, before };
@@ -86,7 +89,7 @@ async function pinnedClient(): Promise<{ client: net.Socket; before: KernelKeepa
 
 const withCore = CORE_HAS_INTERVAL_COUNT ? 'with' : 'without';
 
-describe.skipIf(!LINUX)(`Node ${process.version}: core setKeepAlive, ${withCore} interval and count, against this package`, () => {
+needs(...NEEDS).describe(`Node ${process.version}: core setKeepAlive, ${withCore} interval and count, against this package`, () => {
   it('finding out what core can do agrees with the Node versions documented to have interval and count', () => {
     const documented = documentedToHaveIntervalCount();
     if (documented !== undefined) expect(CORE_HAS_INTERVAL_COUNT).toBe(documented);
@@ -126,8 +129,8 @@ describe.skipIf(!LINUX)(`Node ${process.version}: core setKeepAlive, ${withCore}
     const kernel = kernelKeepalive(client);
     expect(getKeepalive(client)).toEqual({
       enable: kernel.keepalive === 1,
-      idle: kernel.idle * 1_000,
-      interval: kernel.interval * 1_000,
+      idle: kernel.idle! * 1_000,
+      interval: kernel.interval! * 1_000,
       count: kernel.count,
       userTimeout: kernel.userTimeout,
     });

@@ -5,8 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capabilities, constants } from '../lib/index';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { constants } from '../lib/index';
+import { needs } from './helpers/platform';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const ENOBUFS = 105; // a failure the kernel could give; nothing the library special-cases
@@ -14,13 +15,6 @@ let launcher = '';
 
 let launcherDir = '';
 
-beforeAll(() => {
-  launcherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-seccomp-'));
-  launcher = path.join(launcherDir, 'fail-setsockopt');
-  execFileSync('cc', ['-O1', '-Wall', '-o', launcher, path.join(FIXTURES, 'fail-setsockopt.c')]);
-});
-
-afterAll(() => fs.rmSync(launcherDir, { recursive: true, force: true }));
 
 interface Report {
   before?: Record<string, number>;
@@ -42,7 +36,16 @@ function runFailing(level: number, name: number, mode: 'connected' | 'deferred')
 const PRESET = { keepalive: 0, idle: 111, interval: 22, count: 7, userTimeout: 1_234 };
 const { IPPROTO_TCP, SOL_SOCKET } = constants;
 
-describe.skipIf(capabilities().backend !== 'linux')('rollback after a late failure (seccomp fault injection, Linux)', () => {
+// The filter (test/fixtures/fail-setsockopt.c) is Linux seccomp; the child reads every field.
+needs('seccomp', 'cc', 'idle', 'interval', 'count', 'userTimeout', 'python:TCP_USER_TIMEOUT').describe('rollback after a late failure (seccomp fault injection)', () => {
+  beforeAll(() => {
+    launcherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-seccomp-'));
+    launcher = path.join(launcherDir, 'fail-setsockopt');
+    execFileSync('cc', ['-O1', '-Wall', '-o', launcher, path.join(FIXTURES, 'fail-setsockopt.c')]);
+  });
+
+  afterAll(() => fs.rmSync(launcherDir, { recursive: true, force: true }));
+
   const cases: Array<[string, number, number]> = [
     ['TCP_KEEPCNT, after idle and interval were set', IPPROTO_TCP, constants.TCP_KEEPCNT],
     ['TCP_USER_TIMEOUT, after idle, interval and count were set', IPPROTO_TCP, constants.TCP_USER_TIMEOUT],

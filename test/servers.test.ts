@@ -1,6 +1,5 @@
 // Listening servers, TLS, and sockets that are still connecting.
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -9,22 +8,11 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, getKeepalive, setKeepalive } from '../lib/index';
 import { kernelKeepalive, kernelWrite } from './helpers/kernel';
-import { closeAll, listen, listenUnix, portOf, track, unixSocketPath } from './helpers/loopback';
+import { accept, closeAll, listen, listenUnix, portOf, tlsOptions as loopbackTls, track, unixSocketPath } from './helpers/loopback';
 
 afterEach(closeAll);
 
-const tlsOptions = {
-  key: fs.readFileSync(path.join(__dirname, 'fixtures/tls/key.pem')),
-  cert: fs.readFileSync(path.join(__dirname, 'fixtures/tls/cert.pem')),
-};
-
-async function accept(server: net.Server, connect: () => net.Socket): Promise<[net.Socket, net.Socket]> {
-  const accepted = once(server, server instanceof tls.Server ? 'secureConnection' : 'connection') as Promise<[net.Socket]>;
-  const client = track(connect());
-  const [socket] = await accepted;
-  track(socket);
-  return [client, socket];
-}
+const tlsOptions = loopbackTls();
 
 describe('a listening server', () => {
   it('is configured itself and its accepted connections inherit the options', async () => {
@@ -178,12 +166,27 @@ describe('a socket that is still connecting', () => {
 });
 
 describe('a server without a listening descriptor of its own', () => {
-  it('a cluster worker configures each connection it is handed', () => {
+  // One real cluster (primary + round-robin worker) serves both tests.
+  let report: Record<string, any> | undefined;
+  function clusterReport(): Record<string, any> {
+    if (report) return report;
     const result = spawnSync(process.execPath, [path.join(__dirname, 'fixtures/cluster-child.cjs')], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout.trim());
-    expect(report.hasListeningFd).toBe(false);
-    expect(report.returned).toBeNull(); // nothing of its own to read back
-    expect(report.accepted).toMatchObject({ keepalive: 1, idle: 14, interval: 3, count: 5 });
+    report = JSON.parse(result.stdout.trim()) as Record<string, any>;
+    return report;
+  }
+
+  it('a cluster worker configures each connection it is handed', () => {
+    const { hasListeningFd, returned, accepted } = clusterReport();
+    expect(hasListeningFd).toBe(false);
+    expect(returned).toBeNull(); // nothing of its own to read back
+    expect(accepted).toMatchObject({ keepalive: 1, idle: 14, interval: 3, count: 5 });
+  });
+
+  it('getKeepalive(server) in a cluster worker says the primary holds the listening socket', () => {
+    const { listening, readBack } = clusterReport();
+    expect(listening).toBe(true); // so "not running" would be untrue
+    expect(readBack.code).toBe('ERR_SERVER_NO_DESCRIPTOR');
+    expect(readBack.message).toMatch(/primary process holds it/);
   });
 });

@@ -1,9 +1,10 @@
 // getTcpInfo on real connections, checked against an independent TCP_INFO read.
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
-import { capabilities, getTcpInfo, type TcpInfo } from '../lib/index';
+import { afterEach, expect, it } from 'vitest';
+import { getTcpInfo, type TcpInfo } from '../lib/index';
 import { kernelTcpInfo } from './helpers/kernel';
 import { closeAll, connectedPair, listen } from './helpers/loopback';
+import { needs } from './helpers/platform';
 
 afterEach(closeAll);
 
@@ -14,7 +15,7 @@ const FIELDS: Array<keyof TcpInfo> = [
   'bytesRetrans', 'segsOut', 'segsIn', 'notsentBytes',
 ];
 
-describe.skipIf(!capabilities().tcpInfo)('getTcpInfo', () => {
+needs('tcpInfo').describe('getTcpInfo', () => {
   it('has every documented field, in order', async () => {
     const { client } = await connectedPair();
     expect(Object.keys(getTcpInfo(client))).toEqual(FIELDS);

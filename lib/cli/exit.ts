@@ -24,6 +24,8 @@ export const ExitCode = {
   NO_PROCESS: 9,
   /** Not available on this platform. */
   UNSUPPORTED: 10,
+  /** report --expect: a field this platform does not honour. */
+  NOT_HONOURED: 11,
   /** Interrupted (Ctrl-C, SIGINT). */
   INTERRUPTED: 130,
   /** Terminated (SIGTERM). */

@@ -75,6 +75,7 @@ Commands:
   inspect PID [--json]                the TCP connections of a running process (Linux)
   demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
   advise --detect-within T [options]  values that find a dead peer in time, and the TCP_KEEPALIVE= line
+  report [--json|--markdown]          what this OS, kernel and Node honour, found by trying it
 
 Run 'tcp-keepalive <command> --help' for a command's options.
   -h, --help       this help

@@ -3,11 +3,13 @@
 // without), cleaned up however it ends; without root the loopback version.
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AS_NOBODY, assertBuilt, isRoot, killAll, oneLineError, pidAlive, runCli, sleep, startCli, type CliEvent } from './harness';
+import { AS_NOBODY, assertBuilt, killAll, oneLineError, pidAlive, runCli, sleep, startCli, type CliEvent } from './harness';
+import { has, needs, type Need } from '../helpers/platform';
 
 const DETECTION_BOUND_MS = (1 + 1 * 3) * 1000 * 1.13 + 300;
-const canRunNamespaced = isRoot && process.platform === 'linux';
-if (!canRunNamespaced) console.warn('[cli demo] skipping the namespaced demo: it needs root on Linux');
+// As root with network namespaces; elsewhere a named pending test (test/helpers/platform.ts).
+const NAMESPACED: Need[] = ['root', 'netns'];
+const canRunNamespaced = has(...NAMESPACED);
 
 function demoNamespaces(pid?: number): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
@@ -32,7 +34,7 @@ afterAll(() => {
   }
 });
 
-describe.skipIf(!canRunNamespaced)('demo as root: namespaced test hosts', () => {
+needs(...NAMESPACED).describe('demo as root: namespaced test hosts', () => {
   it('shows the keepalive connection failing with ETIMEDOUT in about 4 s while the other stays ESTABLISHED, then cleans up', async () => {
     const demo = startCli(['demo', '--json']);
     const result = await demo.done;

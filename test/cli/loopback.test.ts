@@ -1,7 +1,7 @@
 // The command as a user runs it, on loopback: help, defaults, bad input and
 // its exit codes, connect/listen with live probes (captured as root,
 // inferred without the right), probes on demand, Ctrl-C, and inspect.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import {
   type CliEvent,
   type CliProcess,
 } from './harness';
+import { needs } from '../helpers/platform';
 
 beforeAll(assertBuilt);
 afterEach(killAll);
@@ -259,16 +260,7 @@ describe('how a connection ends, and the terminal view', () => {
     expect(result.events.at(-1)).toMatchObject({ event: 'end', reason: 'closed-by-peer', message: expect.stringMatching(/^closed by peer after \d/) });
   });
 
-  const hasScript = ((): boolean => {
-    try {
-      execFileSync('script', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it.skipIf(!hasScript)('on a terminal: a status line updated in place, p sends a probe, q quits', async () => {
+  needs('script').it('on a terminal: a status line updated in place, p sends a probe, q quits', async () => {
     const { port } = await startListener(['--no-keepalive']);
     const { NODE_OPTIONS: _dropped, ...env } = process.env;
     // script(1) gives the command a terminal; what is typed goes through it.
@@ -366,7 +358,7 @@ describe('inspect', () => {
     return { send: (cmd) => child.stdin!.write(`${JSON.stringify(cmd)}\n`), next, pid: child.pid!, ready, stop: () => child.kill('SIGKILL') };
   }
 
-  it.skipIf(process.platform !== 'linux')('shows every TCP socket of a process with the settings in force, and changes nothing', async () => {
+  needs('pidfd', 'procNet').it('shows every TCP socket of a process with the settings in force, and changes nothing', async () => {
     const holder = await startHolder();
     try {
       holder.send({ cmd: 'report' });
@@ -412,7 +404,7 @@ describe('inspect', () => {
     }
   });
 
-  it.skipIf(!isRoot)('without ptrace rights: a clear message and exit code 8', async () => {
+  needs('root', 'pidfd').it('without ptrace rights: a clear message and exit code 8', async () => {
     const holder = await startHolder();
     try {
       const result = await runCli(['inspect', String(holder.pid)], AS_NOBODY);

@@ -3,8 +3,9 @@
 // silenced, reset or never answers. Short timers (1 s / 1 s / 3) with the
 // bound (idle + interval x count) x 1.13 + 0.3 s measured on these hosts.
 import { spawn } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canUseNetns, createTestHosts, leftoverNamespaces, type Message, type TestHosts } from '../helpers/netns.js';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createTestHosts, leftoverNamespaces, type Message, type TestHosts } from '../helpers/netns.js';
+import { needs } from '../helpers/platform';
 import { assertBuilt, CLI, CliProcess, killAll, oneLineError, pidAlive, ROOT, runCli, runnableByNobody, type CliEvent } from './harness';
 
 const PEER_FIXTURE = `${ROOT}/test/fixtures/cli-peer.mjs`;
@@ -13,7 +14,6 @@ const INTERVAL_S = 1;
 const COUNT = 3;
 const DETECTION_BOUND_MS = (IDLE_S + INTERVAL_S * COUNT) * 1000 * 1.13 + 300;
 
-if (!canUseNetns.ok) console.warn(`[cli netns] skipping dead-peer tests: ${canUseNetns.reason}`);
 
 const running = new Set<CliProcess>();
 
@@ -36,7 +36,7 @@ function cliIn(ns: string, args: readonly string[], asNobody = false): CliProces
 const time = (event: CliEvent): number => Date.parse(event.time!);
 const ofKind = (events: CliEvent[], kind: string): CliEvent[] => events.filter((e) => e.event === kind);
 
-describe.skipIf(!canUseNetns.ok)('a dead peer, in network namespaces', () => {
+needs('netns').describe('a dead peer, in network namespaces', () => {
   const made: TestHosts[] = [];
   const hostsForTest = async (): Promise<TestHosts> => {
     const hosts = await createTestHosts();

@@ -1,9 +1,23 @@
 // Real TCP connections on loopback for the tests, closed after each test.
+// Shared by the main suite and the Windows suite (test/windows, compiled with
+// this file and run by node.exe).
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { once } from 'node:events';
+
+/** The repository: the Windows suite runs from a compiled copy and is told where it is. */
+export const REPO = process.env.TKA_REPO ?? path.resolve(__dirname, '..', '..');
+
+/** The test certificate for TLS servers on loopback. */
+export function tlsOptions(): tls.TlsOptions {
+  return {
+    key: fs.readFileSync(path.join(REPO, 'test/fixtures/tls/key.pem')),
+    cert: fs.readFileSync(path.join(REPO, 'test/fixtures/tls/cert.pem')),
+  };
+}
 
 export interface Pair {
   server: net.Server;
@@ -39,6 +53,15 @@ export async function connectedPair(host = '127.0.0.1'): Promise<Pair> {
   const [socket] = await accepted;
   track(socket);
   return { server, client, accepted: socket };
+}
+
+/** Connects with `connect` and returns [client, the server's accepted socket] (after TLS's handshake for a TLS server). */
+export async function accept(server: net.Server, connect: () => net.Socket): Promise<[net.Socket, net.Socket]> {
+  const accepted = once(server, server instanceof tls.Server ? 'secureConnection' : 'connection') as Promise<[net.Socket]>;
+  const client = track(connect());
+  const [socket] = await accepted;
+  track(socket);
+  return [client, socket];
 }
 
 /** A path for a Unix-domain socket in a fresh directory, removed by closeAll(). */

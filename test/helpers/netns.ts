@@ -8,7 +8,7 @@
  * these namespaces. Commands are run with execFile/spawn and argument arrays, never a shell.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
@@ -32,7 +32,8 @@ export interface NetnsAvailability {
   readonly reason?: string;
 }
 
-function commandWorks(cmd: string, args: readonly string[]): boolean {
+/** Whether `cmd args` runs and exits 0 (a tool is installed and works). */
+export function commandWorks(cmd: string, args: readonly string[]): boolean {
   try {
     execFileSync(cmd, args, { stdio: 'ignore', timeout: 5000 });
     return true;
@@ -52,8 +53,8 @@ function hasCapability(bit: number): boolean {
 }
 
 function checkNetns(): NetnsAvailability {
-  if (process.platform !== 'linux') {
-    return { ok: false, reason: `network namespaces need Linux (this is ${process.platform})` };
+  if (!existsSync('/proc/self/ns/net')) {
+    return { ok: false, reason: 'this system has no network namespaces (no /proc/self/ns/net)' };
   }
   // `ip netns add` bind-mounts the namespace (CAP_SYS_ADMIN) and veth/addresses need CAP_NET_ADMIN.
   if (!hasCapability(12) || !hasCapability(21)) {
@@ -82,7 +83,17 @@ function checkNetns(): NetnsAvailability {
 }
 
 /** Whether network-namespace tests can run here, and if not, exactly why. */
-export const canUseNetns: NetnsAvailability = checkNetns();
+// Checked on first use: it creates (and removes) a namespace, which files that only import
+// this module for its types or other helpers should not pay for.
+let availability: NetnsAvailability | undefined;
+export const canUseNetns: NetnsAvailability = {
+  get ok() {
+    return (availability ??= checkNetns()).ok;
+  },
+  get reason() {
+    return (availability ??= checkNetns()).reason;
+  },
+};
 
 // ---------------------------------------------------------------------------------------------
 // Process-wide bookkeeping and cleanup

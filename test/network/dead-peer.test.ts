@@ -2,14 +2,14 @@
 // whose application hangs (what keepalive cannot see), and a server tearing down the connection
 // of a client that vanished. Each test has its own pair of
 // test hosts (network namespaces), so they run side by side.
-import { afterAll, describe, expect, it } from 'vitest';
-import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
+import { afterAll, expect, it } from 'vitest';
+import { leftoverNamespaces } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 import { hungPeer, rebootedPeer, serverSide, silentPeer, type Vanish } from './scenarios';
 import { CLOCK_SLACK_MS, detectionWindow, FAST } from './support';
 
-if (!canUseNetns.ok) console.warn(`[network] skipping: ${canUseNetns.reason}`);
 
-describe.skipIf(!canUseNetns.ok).concurrent('a peer that is gone', () => {
+needs('netns').describeConcurrent('a peer that is gone', () => {
   afterAll(() => {
     expect(leftoverNamespaces()).toEqual([]);
   });

@@ -1,15 +1,15 @@
 // Scenario 4 of the network proof: data in flight to a peer that is gone. Keepalive only
 // watches idle connections; TCP_USER_TIMEOUT (`userTimeout`) bounds unacknowledged data and,
 // when set, also replaces `count` as the limit of an idle connection's probing.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { SilenceMode } from '../helpers/netns';
-import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
+import { leftoverNamespaces } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 import { dataInFlight, idleUserTimeout, USER_TIMEOUT } from './scenarios';
 import { CLOCK_SLACK_MS, detectionWindow, withMargin } from './support';
 
-if (!canUseNetns.ok) console.warn(`[network] skipping: ${canUseNetns.reason}`);
 
-describe.skipIf(!canUseNetns.ok).concurrent('data in flight to a peer that is gone', () => {
+needs('netns').describeConcurrent('data in flight to a peer that is gone', () => {
   afterAll(() => {
     expect(leftoverNamespaces()).toEqual([]);
   });

@@ -6,8 +6,9 @@
 //   the wait already under way keeps the old interval, and a count at or below the probes
 //   already sent ends the connection at that expiry, not at the call;
 // - turning keepalive on arms the timer idle after the call; turning it off stops it.
-import { afterAll, describe, expect, it } from 'vitest';
-import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
+import { afterAll, expect, it } from 'vitest';
+import { leftoverNamespaces } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 import {
   COUNT_BELOW_SENT,
   DISABLE_MID_CYCLE,
@@ -21,7 +22,6 @@ import {
 } from './scenarios';
 import { CLOCK_SLACK_MS, PROBE_SEEN_SLACK_MS, withMargin } from './support';
 
-if (!canUseNetns.ok) console.warn(`[network] skipping: ${canUseNetns.reason}`);
 
 /** When the probe count first reached `probes`, ms after the change. */
 function probeAt(result: LiveChangeResult, probes: number): number {
@@ -46,7 +46,7 @@ function expectEndsAt(actual: number | undefined, ms: number): void {
   expect(actual).toBeLessThanOrEqual(withMargin(ms));
 }
 
-describe.skipIf(!canUseNetns.ok).concurrent('options changed on a live connection', () => {
+needs('netns').describeConcurrent('options changed on a live connection', () => {
   afterAll(() => {
     expect(leftoverNamespaces()).toEqual([]);
   });

@@ -9,8 +9,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { expect, it } from 'vitest';
-import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
+import { expect } from 'vitest';
+import { leftoverNamespaces } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 import {
   COUNT_BELOW_SENT,
   dataInFlight,
@@ -321,7 +322,7 @@ function machine(): string {
   return `Linux ${os.release()} (${kernelHz()}), ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), Node ${process.version}`;
 }
 
-it.skipIf(!canUseNetns.ok)(`measure every network scenario ${RUNS} times`, async () => {
+needs('netns').it(`measure every network scenario ${RUNS} times`, async () => {
   const started = Date.now();
   const tasks = EXPERIMENTS.flatMap((experiment) =>
     Array.from({ length: RUNS }, () => async (): Promise<[Experiment, Sample | Error]> => {

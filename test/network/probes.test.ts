@@ -1,13 +1,13 @@
 // Scenario 5 of the network proof: the probes themselves, counted by tcp_info while the peer is
 // silent, and seen on the wire (tcpdump on the test link) while it is alive.
-import { afterAll, describe, expect, it } from 'vitest';
-import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
+import { afterAll, expect, it } from 'vitest';
+import { leftoverNamespaces } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 import { probesOnTheWire, probesRising } from './scenarios';
 import { CLOCK_SLACK_MS, detectionWindow, FAST, PROBE_SEEN_SLACK_MS, requireTcpdump } from './support';
 
-if (!canUseNetns.ok) console.warn(`[network] skipping: ${canUseNetns.reason}`);
 
-describe.skipIf(!canUseNetns.ok).concurrent('keepalive probes', () => {
+needs('netns').describeConcurrent('keepalive probes', () => {
   afterAll(() => {
     expect(leftoverNamespaces()).toEqual([]);
   });

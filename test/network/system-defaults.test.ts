@@ -1,14 +1,14 @@
 // Scenario 6 of the network proof: a socket that sets nothing but `enable: true` follows the
 // system defaults of its network namespace (net.ipv4.tcp_keepalive_time/intvl/probes), which
 // the test sets in its own namespaces only.
-import { afterAll, describe, expect, it } from 'vitest';
-import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
+import { afterAll, expect, it } from 'vitest';
+import { leftoverNamespaces } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 import { liveSysctlCount, liveSysctlIdle, SYSCTL_TIMERS, systemDefaultTimers } from './scenarios';
 import { CLOCK_SLACK_MS, detectionWindow, FAST, withMargin } from './support';
 
-if (!canUseNetns.ok) console.warn(`[network] skipping: ${canUseNetns.reason}`);
 
-describe.skipIf(!canUseNetns.ok).concurrent('system defaults', () => {
+needs('netns').describeConcurrent('system defaults', () => {
   afterAll(() => {
     expect(leftoverNamespaces()).toEqual([]);
   });

@@ -10,7 +10,6 @@
 // back end's logic. `oracle` says which view a run has.
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { once } from 'node:events';
 import { constants, getSockOpt, setSockOpt } from '../../lib/index';
 
@@ -24,7 +23,6 @@ export interface KernelKeepalive {
 }
 
 const ORACLE = process.env.TKA_ORACLE_PORT;
-export const REPO = process.env.TKA_REPO ?? path.resolve(__dirname, '../../../../..');
 
 type Endpoint = [string, number];
 
@@ -81,47 +79,8 @@ export async function kernelWrite(target: net.Socket | net.Server, values: Parti
   return ask({ do: 'write', values, ...endpoints(target) });
 }
 
-const open = new Set<net.Socket | net.Server>();
-
-export function track<T extends net.Socket | net.Server>(thing: T): T {
-  open.add(thing);
-  return thing;
-}
-
-export async function listen(server: net.Server = net.createServer(), host = '127.0.0.1'): Promise<net.Server> {
-  track(server);
-  server.listen(0, host);
-  await once(server, 'listening');
-  return server;
-}
-
-export function portOf(server: net.Server): number {
-  return (server.address() as net.AddressInfo).port;
-}
-
-export interface Pair {
-  server: net.Server;
-  client: net.Socket;
-  accepted: net.Socket;
-}
-
-export async function connectedPair(host = '127.0.0.1'): Promise<Pair> {
-  const server = await listen(net.createServer(), host);
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-  const client = track(net.connect(portOf(server), host));
-  await once(client, 'connect');
-  const [socket] = await accepted;
-  track(socket);
-  return { server, client, accepted: socket };
-}
-
-export async function closeAll(): Promise<void> {
-  for (const thing of open) {
-    if (thing instanceof net.Socket) thing.destroy();
-    else thing.close();
-  }
-  open.clear();
-}
+// Connections, servers and TLS: the main suite's helpers (test/helpers/loopback.ts).
+export { accept, closeAll, connectedPair, listen, portOf, REPO, tlsOptions, track, type Pair } from '../helpers/loopback';
 
 /** Runs `fn` and returns what it threw (fails if it did not throw). */
 export function thrown(fn: () => unknown): Error & { code?: string; errno?: number; syscall?: string } {

@@ -2,30 +2,17 @@
 // are configured one by one (capabilities().listenerInheritance is false):
 // each is checked in the kernel.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { afterEach, describe, it } from 'node:test';
 import { capabilities, getKeepalive, setKeepalive } from '../../lib/index';
-import { closeAll, kernelKeepalive, listen, portOf, REPO, track } from './helpers';
+import { accept, closeAll, kernelKeepalive, listen, portOf, tlsOptions as loopbackTls, track } from './helpers';
 
 afterEach(closeAll);
 
-const tlsOptions = {
-  key: fs.readFileSync(path.join(REPO, 'test/fixtures/tls/key.pem')),
-  cert: fs.readFileSync(path.join(REPO, 'test/fixtures/tls/cert.pem')),
-};
-
-async function accept(server: net.Server, connect: () => net.Socket): Promise<[net.Socket, net.Socket]> {
-  const accepted = once(server, server instanceof tls.Server ? 'secureConnection' : 'connection') as Promise<[net.Socket]>;
-  const client = track(connect());
-  const [socket] = await accepted;
-  track(socket);
-  return [client, socket];
-}
+const tlsOptions = loopbackTls();
 
 const timers = (k: { keepalive: number; idle: number; interval: number }) => [k.keepalive, k.idle, k.interval];
 

@@ -12,6 +12,9 @@
 //    pidfd_getfd, so that every value is checked independently.
 // 4. Per Node version: the suite; systemDefaults() again with registry values
 //    set; the rollback tests under a seccomp fault injector.
+// 5. `tcp-keepalive report --json` with each node.exe: what Windows (Wine)
+//    honours, found by trying, saved to build/reports/ for the README's table
+//    (tools/platform-table.ts); it must honour enable, idle and interval.
 // Prints the TAP summaries and "windows: N passed, N failed, N skipped".
 // On Windows itself it runs the suite natively instead (see nativeMain).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -77,6 +80,27 @@ async function runSuite(
   const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
   fs.rmSync(path.dirname(tap), { recursive: true, force: true });
   return summarize(label, result, text);
+}
+
+/** What Windows honours, by `tcp-keepalive report`, kept as JSON; one check in the totals. */
+async function platformReport(prefix: string, exe: string, version: string): Promise<Totals> {
+  const result = await runWine(prefix, exe, [path.join(JS, 'lib', 'cli', 'main.js'), 'report', '--json', '--expect', 'enable,idle,interval'], { timeoutMs: 120_000 });
+  const document = result.stdout.split(/\n(?=\{"event")/)[0]!;
+  let backend = '';
+  try {
+    backend = (JSON.parse(document) as { platform: { backend: string } }).platform.backend;
+  } catch {
+    // Not JSON: reported below with the output.
+  }
+  const ok = result.status === 0 && backend === 'win32';
+  const file = path.join(REPO, 'build', 'reports', `win32-x64-wine-node${version.split('.')[0]}.json`);
+  if (ok) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${document.trim()}\n`);
+  }
+  log(`node ${version} report: ${ok ? `ok, ${path.relative(REPO, file)}` : `FAILED (exit ${result.status})`}`);
+  if (!ok) process.stderr.write(`--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}\n`);
+  return { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 };
 }
 
 async function startOracle(): Promise<{ port: number; child: ChildProcess }> {
@@ -158,6 +182,7 @@ async function main(): Promise<number> {
     for (const node of nodes) {
       const env = { TKA_ORACLE_PORT: String(oracle.port), TKA_REPO: REPO };
       add(await runSuite(prefix, node.exe, `node ${node.version} suite`, 'all.win.js', env));
+      add(await platformReport(prefix, node.exe, node.version));
       add(await runSuite(prefix, node.exe, `node ${node.version} fault injection`, 'fault.win.js', { ...env, TKA_FAULT: 'TCP_KEEPIDLE' }, launcher));
       // The delay-load hook: the addon binds to the running executable, so
       // it loads into a node.exe that has another name (Electron's case).
