@@ -78,6 +78,12 @@ function stateFromResults(): KeepaliveState {
   return state;
 }
 
+/** The state from slots laid out as getKeepalive writes them (lib/diagnostics.ts reads many at once). */
+export function keepaliveFromSlots(slots: Float64Array, at: number): KeepaliveState {
+  results.set(slots.subarray(at, at + REMEMBERED_SLOT + 1));
+  return stateFromResults();
+}
+
 /** Puts the request's values in the slots the binding reads them from. */
 function loadRequest(request: KeepaliveRequest): number {
   results[0] = request.enable ? 1 : 0;
@@ -310,6 +316,12 @@ function tcpInfoFromResults(): TcpInfo {
     segsIn: reported(r[30]),
     notsentBytes: reported(r[31]),
   };
+}
+
+/** TCP_INFO from slots laid out as getTcpInfo's (a sock_diag record's, lib/diagnostics.ts). */
+export function tcpInfoFromSlots(slots: Float64Array, at: number): TcpInfo {
+  results.set(slots.subarray(at, at + TCP_INFO_FIELDS.length));
+  return tcpInfoFromResults();
 }
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
