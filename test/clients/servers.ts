@@ -161,6 +161,10 @@ export async function startServer(hosts: TestHosts, kind: ServerKind, side: Side
   const host = hosts[side].addr;
   const port = PORTS[kind];
   const dir = mkdtempSync(join(os.tmpdir(), `tka-${kind}-`));
+  // A run cut short never reaches stop(); the netns harness kills the server on 'exit', and
+  // this removes its folder then.
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   const { uid, gid } = unprivilegedIds();
   chownSync(dir, uid, gid);
   let child: ChildProcess | undefined;
@@ -174,7 +178,8 @@ export async function startServer(hosts: TestHosts, kind: ServerKind, side: Side
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
+      process.removeListener('exit', removeDir);
     })());
   try {
     const [cmd, args] = commandLine(kind, host, port, dir);
