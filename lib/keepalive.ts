@@ -214,7 +214,8 @@ export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions
 /**
  * setKeepalive() with options already read and checked. Called later (on a
  * connection) it is its own `caller`: stack traces then start where it was
- * called, not at a function no longer on the stack.
+ * called, not at a function no longer on the stack. The socket or server is
+ * then configured explicitly: the process default no longer touches it.
  */
 export function applyRequest(target: KeepaliveTarget, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
   const fd = descriptorOf(target, caller);

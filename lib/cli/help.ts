@@ -136,9 +136,12 @@ export const LISTEN_HELP = `Usage: tcp-keepalive listen [HOST:]PORT [options]
 A server: prints the defaults and the options of its listening socket (connections
 it accepts inherit them), then each connection as it comes, is probed and ends.
 It sends nothing and discards what it receives. Port 0 picks a free port.
-Ctrl-C stops it (exit code 130).
+Ctrl-C stops it (exit code 130). It ends with the verdict 'inspect' gives (see
+'tcp-keepalive inspect --help') on the connections still open.
 
 ${WATCH_OPTIONS}
+      --silent-after T    the verdict's thresholds (see 'inspect --help'):
+      --close-wait-after T  1h and 60s unless given
 
 ${DURATIONS}
 
@@ -155,8 +158,17 @@ Linux only. Each socket is read through a duplicate made with pidfd_getfd (Linux
 which needs root or CAP_SYS_PTRACE, or the same user with ptrace allowed
 (kernel.yama.ptrace_scope = 0). The process's sockets are only read, never changed.
 
-  --json       one JSON object for the process, then one per socket
-  -h, --help   this help
+It ends with a verdict: connections per state, and each finding with what to do:
+half-open candidates (ESTABLISHED and silent longer than keepalive allows, or with
+keepalive off and silent for --silent-after), CLOSE_WAIT connections older than
+--close-wait-after (the peer closed, the process never did: a leak keepalive cannot
+fix), and several connections from one peer address of which only the newest is live.
+
+  --json                   one JSON object for the process, one per socket, then the verdict
+  --silent-after DURATION  keepalive off and silent this long: half-open candidate (default 1h)
+  --close-wait-after DURATION
+                           CLOSE_WAIT this long: a leak (default 60s)
+  -h, --help               this help
 
 ${EXIT_CODES}`;
 
