@@ -2,20 +2,22 @@
 // accepted connections, and memory over many calls, all in one run.
 //
 //   node --expose-gc build/bench/run.js [--quick] [--strict] [--out FILE]
-//     [--only micro,trace,scale,memory,instructions]
+//     [--only micro,trace,scale,setup,memory,watch,instructions]
 //
-// The default parts are micro, trace, scale and memory; `instructions`
+// The default parts are micro, trace, scale, setup (connection set-up with the
+// process-wide default against without), memory and watch (the command left
+// running: bench/watch.ts); `instructions`
 // (callgrind's instruction counts, a few minutes) runs only when named.
 // --quick   a smoke test for CI (well under a minute): every case runs, leaves
 //           the configuration it should, and makes the same system calls as
 //           its floor; the targets are printed but not judged.
 // --strict  exit 1 when a target is missed (full runs only).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BUILD_DIR, closeLoopback, loadPeers, openLoopback, packageVersion, ROOT, type Peers } from './common';
+import { BUILD_DIR, closeLoopback, ensureFdLimit, loadPeers, openLoopback, packageVersion, ROOT, type Peers } from './common';
 import type { MemoryReport } from './child';
 import { FLOOR_CASES, jsCases } from './cases';
 import { buildFloor } from './floor';
@@ -35,13 +37,15 @@ import {
   type ScaleSummary,
 } from './report';
 import { countInstructions, valgrindAvailable, type InstructionCount } from './instructions';
+import { runWatch, watchTable, watchTargets, type WatchReport } from './watch';
+import { runSetup, setupTable, type SetupSummary } from './setup';
 import { runScale, SCALE_MODES, type ScaleMode, type ScaleRun } from './scale';
 import { resolveFloors, straceAvailable, straceVersion, traceCases, type TracedCase } from './trace';
 
 const CHILD = path.join(BUILD_DIR, 'child.js');
-const PARTS = ['micro', 'trace', 'scale', 'memory', 'instructions'] as const;
+const PARTS = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch', 'instructions'] as const;
 type Part = (typeof PARTS)[number];
-const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'memory'];
+const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch'];
 
 interface Settings {
   quick: boolean;
@@ -52,6 +56,8 @@ interface Settings {
   repMs: number;
   connections: number;
   scaleRounds: number;
+  setupConnections: number;
+  setupRounds: number;
   memoryCalls: number;
 }
 
@@ -79,28 +85,13 @@ function parseArgs(argv: string[]): Settings {
     repMs: quick ? 5 : 50,
     connections: quick ? 1_000 : 10_000,
     scaleRounds: quick ? 1 : 3,
+    setupConnections: quick ? 200 : 2_000,
+    setupRounds: quick ? 2 : 9,
     memoryCalls: quick ? 20_000 : 1_000_000,
   };
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-/**
- * Raises this process's own open-file limit (children inherit it) when the
- * connections need more: prlimit on our own pid, never system-wide.
- */
-function ensureFdLimit(needed: number): number {
-  const limit = (flag: string): number => Number(execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim());
-  const soft = limit('-Sn');
-  if (Number.isNaN(soft) || soft >= needed) return Number.isNaN(soft) ? Infinity : soft;
-  const hard = limit('-Hn');
-  const value = Number.isNaN(hard) || hard >= needed ? `${needed}:` : `${needed}:${needed}`;
-  execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${value}`]);
-  const raised = limit('-Sn');
-  if (raised < needed) throw new Error(`open-file limit ${raised} < ${needed}; run with \`ulimit -n ${needed}\``);
-  log(`  open-file limit raised from ${soft} to ${raised} for this process`);
-  return raised;
-}
 
 function machine() {
   const cpus = os.cpus();
@@ -186,7 +177,7 @@ async function main(): Promise<void> {
 
   const scaleRuns: ScaleRun[] = [];
   if (settings.parts.has('scale')) {
-    ensureFdLimit(settings.connections + 1024);
+    ensureFdLimit(settings.connections + 1024, log);
     const modes = (Object.keys(SCALE_MODES) as ScaleMode[]).filter(
       (mode) => peers || (mode !== 'sockopt' && mode !== 'net-keepalive'),
     );
@@ -202,10 +193,22 @@ async function main(): Promise<void> {
   }
   const scale: ScaleSummary[] = scaleSummaries(scaleRuns);
 
+  let setup: SetupSummary[] = [];
+  if (settings.parts.has('setup')) {
+    log(`connection set-up with and without the default, ${settings.setupConnections} connections x ${settings.setupRounds} rounds...`);
+    setup = await runSetup(settings.setupConnections, settings.setupRounds, log);
+  }
+
   let memory: MemorySummary[] = [];
   if (settings.parts.has('memory')) {
     log(`memory over ${settings.memoryCalls.toLocaleString('en-US')} calls per function...`);
     memory = await runMemory(settings, MEMORY_CASES.filter((id) => peers || id.startsWith('lib.') || id.startsWith('core.')));
+  }
+
+  let watch: WatchReport | null = null;
+  if (settings.parts.has('watch')) {
+    log(`the command left running (listen's live view, inspect)${settings.quick ? ', quick' : ''}...`);
+    watch = await runWatch({ quick: settings.quick, log });
   }
 
   let instructions: InstructionCount[] = [];
@@ -215,7 +218,7 @@ async function main(): Promise<void> {
     instructions = countInstructions(CHILD, log);
   }
 
-  const targets = evaluateTargets(rows, scale, memory);
+  const targets = [...evaluateTargets(rows, scale, memory), ...(watch ? watchTargets(watch) : [])];
   const command = `node --expose-gc build/bench/run.js ${process.argv.slice(2).join(' ')}`.trim();
   const result = {
     date: new Date(started).toISOString(),
@@ -226,7 +229,9 @@ async function main(): Promise<void> {
     versions: { 'tcp-keepalive': packageVersion(), ...(peers?.versions ?? {}), cc: compiler, strace },
     micro: { rounds: settings.microRounds, repetitionMs: settings.repMs, rows },
     scale: { runs: scaleRuns, summary: scale },
+    setup: { connections: settings.setupConnections, rounds: settings.setupRounds, summary: setup },
     memory,
+    watch,
     instructions,
     targets,
   };
@@ -241,7 +246,9 @@ async function main(): Promise<void> {
     `load average before ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after ${m.loadAverageAfter.map((v) => v.toFixed(2)).join(' ')}`,
     rows.length ? microTable(rows, settings.microRounds) : '',
     scaleTable(scale),
+    setupTable(setup, settings.setupConnections, settings.setupRounds),
     memoryTable(memory),
+    watch ? watchTable(watch) : '',
     instructionTable(instructions),
     targets.length ? targetTable(targets, settings.quick) : '',
     `JSON: ${path.relative(process.cwd(), settings.out)}`,

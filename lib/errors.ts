@@ -85,6 +85,11 @@ export function invalidArgValue(name: string, value: unknown, reason: string, ca
   );
 }
 
+/** A bad environment variable: `TCP_KEEPALIVE="idle=x": bad part 'idle=x': ...`. */
+export function invalidEnvironment(variable: string, text: string, reason: string, caller?: Function) {
+  return withCode(new TypeError(`${variable}=${JSON.stringify(text)}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller);
+}
+
 export function outOfRange(name: string, range: string, value: unknown, caller?: Function) {
   return withCode(
     new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`),
@@ -152,6 +157,22 @@ export function serverWithoutDescriptor(caller?: Function) {
 export function featureUnavailable(feature: string, caller?: Function) {
   return withCode(
     new TypeError(`The feature ${feature} is unavailable on the current platform, which is being used to run Node.js`),
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    caller,
+  );
+}
+
+/** The JavaScript runtime running this, for errors that depend on it. */
+function runtimeName(): string {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.deno) return `Deno ${versions.deno}`;
+  if (versions.bun) return `Bun ${versions.bun}`;
+  return `Node.js ${process.version}`;
+}
+
+export function descriptorUnavailable(caller?: Function) {
+  return withCode(
+    new Error(`Cannot reach the file descriptor of this connected socket under ${runtimeName()}: its handle exposes none, so nothing can be configured`),
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
     caller,
   );

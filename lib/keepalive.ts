@@ -42,9 +42,18 @@ const MAX_BUFFER_OPTION = binding.maxOptionLength;
 // copy the listener's options (see capabilities().listenerInheritance).
 const kPending = Symbol('tcp-keepalive.pending');
 const kPerConnection = Symbol('tcp-keepalive.perConnection');
+// Set on a socket or server the application configured itself: the process
+// default (setDefaultKeepalive) leaves it alone from then on.
+const kExplicit = Symbol('tcp-keepalive.explicit');
 interface Configurable {
   [kPending]?: KeepaliveRequest;
   [kPerConnection]?: KeepaliveRequest;
+  [kExplicit]?: true;
+}
+
+/** Whether setKeepalive() was called on this socket or server. */
+export function configuredExplicitly(target: object): boolean {
+  return (target as Configurable)[kExplicit] === true;
 }
 
 function fieldsIn(mask: number): KeepaliveField[] {
@@ -69,6 +78,12 @@ function stateFromResults(): KeepaliveState {
   return state;
 }
 
+/** The state from slots laid out as getKeepalive writes them (lib/diagnostics.ts reads many at once). */
+export function keepaliveFromSlots(slots: Float64Array, at: number): KeepaliveState {
+  results.set(slots.subarray(at, at + REMEMBERED_SLOT + 1));
+  return stateFromResults();
+}
+
 /** Puts the request's values in the slots the binding reads them from. */
 function loadRequest(request: KeepaliveRequest): number {
   results[0] = request.enable ? 1 : 0;
@@ -91,9 +106,14 @@ function apply(fd: number, request: KeepaliveRequest, caller: Function): Keepali
  * the socket is gone then, the write-only call does (no snapshot, rollback
  * or read-back to pay for on every connection).
  */
-function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
-  const rc = binding.configureKeepalive(descriptorOf(socket, applyOrDestroy), loadRequest(request));
+export function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
+  const rc = configureDescriptor(descriptorOf(socket, applyOrDestroy), request);
   if (rc < 0) socket.destroy(nativeError(rc));
+}
+
+/** The write-only configuration of a descriptor: the binding's rc, < 0 on failure. */
+export function configureDescriptor(fd: number, request: KeepaliveRequest): number {
+  return binding.configureKeepalive(fd, loadRequest(request));
 }
 
 /**
@@ -194,10 +214,14 @@ export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions
 /**
  * setKeepalive() with options already read and checked. Called later (on a
  * connection) it is its own `caller`: stack traces then start where it was
- * called, not at a function no longer on the stack.
+ * called, not at a function no longer on the stack. The socket or server is
+ * then configured explicitly: the process default no longer touches it.
  */
 export function applyRequest(target: KeepaliveTarget, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
   const fd = descriptorOf(target, caller);
+  // The application's own choice (also through configureAgent/undiciConnect):
+  // the process default leaves this socket or server alone from now on.
+  if (typeof target === 'object') (target as Configurable)[kExplicit] = true;
   if (target instanceof net.Server) return configureServer(target, request, caller);
   if (fd === NOT_YET) {
     deferUntilConnected(target as net.Socket, request);
@@ -294,6 +318,12 @@ function tcpInfoFromResults(): TcpInfo {
     segsIn: reported(r[30]),
     notsentBytes: reported(r[31]),
   };
+}
+
+/** TCP_INFO from slots laid out as getTcpInfo's (a sock_diag record's, lib/diagnostics.ts). */
+export function tcpInfoFromSlots(slots: Float64Array, at: number): TcpInfo {
+  results.set(slots.subarray(at, at + TCP_INFO_FIELDS.length));
+  return tcpInfoFromResults();
 }
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */

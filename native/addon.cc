@@ -21,6 +21,7 @@
 #include <string>
 
 #include "diagnostics.h"
+#include "diagnostics_binding_linux.h"
 #endif
 #if defined(_WIN32)
 #include <string>
@@ -47,7 +48,8 @@ static_assert(sizeof(kSyscallNames) / sizeof(kSyscallNames[0]) ==
 // Appended to `syscalls`: the numbers of DiagSyscall continue Syscall's.
 const char* const kDiagSyscallNames[] = {"socket",      "bind",  "recvmsg",
                                          "pidfd_open",  "pidfd_getfd",
-                                         "setns",       "pthread_create"};
+                                         "setns",       "pthread_create",
+                                         "sendmsg"};
 static_assert(sizeof(kDiagSyscallNames) / sizeof(kDiagSyscallNames[0]) ==
                   static_cast<size_t>(DiagSyscall::kEnd) -
                       static_cast<size_t>(Syscall::kCount),
@@ -138,7 +140,8 @@ class Addon : public Napi::Addon<Addon> {
             InstanceValue("refusedOptions", RefusedOptionsArray(env),
                           napi_enumerable),
             InstanceValue("maxOptionLength",
-                          Napi::Number::New(env, static_cast<double>(kMaxOptionLength)),
+                          Napi::Number::New(
+                              env, static_cast<double>(kMaxOptionLength)),
                           napi_enumerable),
 #if defined(TCPKA_TEST_HOOKS)
             InstanceMethod<&Addon::TestAllowRefusedReadsJs>(
@@ -165,6 +168,9 @@ class Addon : public Napi::Addon<Addon> {
                                                   napi_enumerable),
 #endif
         });
+#if defined(__linux__)
+    RegisterLinuxDiagnostics(env, exports, results_, kSyscallSlot);
+#endif
   }
 
  private:
@@ -418,7 +424,9 @@ class Addon : public Napi::Addon<Addon> {
 
   // Throws ERR_INVALID_ARG_VALUE if this OS's list refuses the option; the
   // facade checks the same list first, this covers direct binding calls.
-  bool ThrowIfRefused(Napi::Env env, int level, int name, bool read) {
+  // `read` matters only to the test hooks.
+  bool ThrowIfRefused(Napi::Env env, int level, int name,
+                      [[maybe_unused]] bool read) {
 #if defined(TCPKA_TEST_HOOKS)
     if (read && allow_refused_reads_) return false;
 #endif
@@ -445,21 +453,49 @@ class Addon : public Napi::Addon<Addon> {
     return tail;
   }
 
-  static int Int32Arg(const Napi::CallbackInfo& info, size_t index) {
-    return info[index].As<Napi::Number>().Int32Value();
+  // The arguments every generic call starts with: fd, level, name, and for
+  // the buffer calls the view (the 4th). False, with a coded exception
+  // pending, for nonsense, a refused option or an unusable view.
+  struct OptionCall {
+    SocketHandle sock = 0;
+    int level = 0;
+    int name = 0;
+    ViewBytes view;
+  };
+
+  // `payload` says which argument follows (fd, level, name): nothing more, an
+  // int value, or a view.
+  enum class Payload { kNone, kInt, kView };
+
+  bool ParseOptionCall(const Napi::CallbackInfo& info, Payload payload,
+                       bool read, OptionCall* call) {
+    const bool valid =
+        payload == Payload::kView
+            ? ArgsAreNumbers(info, 3) && info.Length() >= 4
+            : ArgsAreNumbers(info, payload == Payload::kInt ? 4 : 3);
+    if (!valid) {
+      ThrowArgs(info);
+      return false;
+    }
+    call->sock = Handle(info[0]);
+    call->level = info[1].As<Napi::Number>().Int32Value();
+    call->name = info[2].As<Napi::Number>().Int32Value();
+    if (ThrowIfRefused(info.Env(), call->level, call->name, read)) return false;
+    if (payload != Payload::kView) return true;
+    return BytesOfView(info.Env(), info[3], kMaxOptionLength, &call->view);
   }
 
   // getSockOptInt(fd, level, name): the value goes to results[0].
   Napi::Value GetSockOptIntJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 3)) return ThrowArgs(info);
-    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
-    if (ThrowIfRefused(info.Env(), level, name, true)) return info.Env().Undefined();
+    OptionCall call;
+    if (!ParseOptionCall(info, Payload::kNone, true, &call))
+      return info.Env().Undefined();
     Status status;
     uint8_t* bytes = Scratch(sizeof(int), Syscall::kGetsockopt, &status);
     if (bytes == nullptr) return Result(info.Env(), status);
     std::memset(bytes, 0, sizeof(int));
     size_t length = sizeof(int);
-    status = GetSockOptBytes(Handle(info[0]), level, name, bytes, &length);
+    status = GetSockOptBytes(call.sock, call.level, call.name, bytes, &length);
     if (status.ok()) {
       int value = 0;
       std::memcpy(&value, bytes, sizeof(value));
@@ -471,50 +507,49 @@ class Addon : public Napi::Addon<Addon> {
 
   // setSockOptInt(fd, level, name, value)
   Napi::Value SetSockOptIntJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 4)) return ThrowArgs(info);
-    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
-    if (ThrowIfRefused(info.Env(), level, name, false)) return info.Env().Undefined();
-    const int value = Int32Arg(info, 3);
+    OptionCall call;
+    if (!ParseOptionCall(info, Payload::kInt, false, &call))
+      return info.Env().Undefined();
+    const int value = info[3].As<Napi::Number>().Int32Value();
     Status status;
     uint8_t* bytes = Scratch(sizeof(value), Syscall::kSetsockopt, &status);
     if (bytes == nullptr) return Result(info.Env(), status);
     std::memcpy(bytes, &value, sizeof(value));
-    status = SetSockOptBytes(Handle(info[0]), level, name, bytes, sizeof(value));
+    status = SetSockOptBytes(call.sock, call.level, call.name, bytes,
+                             sizeof(value));
     return Result(info.Env(), status);
   }
 
   // getSockOptBuffer(fd, level, name, view): the length written, which is
   // never more than the view's length.
   Napi::Value GetSockOptBufferJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 3) || info.Length() < 4) return ThrowArgs(info);
-    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
-    if (ThrowIfRefused(info.Env(), level, name, true)) return info.Env().Undefined();
-    ViewBytes view;
-    if (!BytesOfView(info.Env(), info[3], kMaxOptionLength, &view)) return info.Env().Undefined();
+    OptionCall call;
+    if (!ParseOptionCall(info, Payload::kView, true, &call))
+      return info.Env().Undefined();
     Status status;
-    uint8_t* bytes = Scratch(view.length, Syscall::kGetsockopt, &status);
+    uint8_t* bytes = Scratch(call.view.length, Syscall::kGetsockopt, &status);
     if (bytes == nullptr) return Result(info.Env(), status);
-    size_t length = view.length;
-    status = GetSockOptBytes(Handle(info[0]), level, name, bytes, &length);
+    size_t length = call.view.length;
+    status = GetSockOptBytes(call.sock, call.level, call.name, bytes, &length);
     if (!status.ok()) return Result(info.Env(), status);
-    if (length > 0) std::memcpy(view.data, bytes, length);
+    if (length > 0) std::memcpy(call.view.data, bytes, length);
     return Napi::Number::New(info.Env(), static_cast<double>(length));
   }
 
   // setSockOptBuffer(fd, level, name, view)
   Napi::Value SetSockOptBufferJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 3) || info.Length() < 4) return ThrowArgs(info);
-    const int level = Int32Arg(info, 1), name = Int32Arg(info, 2);
-    if (ThrowIfRefused(info.Env(), level, name, false)) return info.Env().Undefined();
-    ViewBytes view;
-    if (!BytesOfView(info.Env(), info[3], kMaxOptionLength, &view)) return info.Env().Undefined();
+    OptionCall call;
+    if (!ParseOptionCall(info, Payload::kView, false, &call))
+      return info.Env().Undefined();
     Status status;
-    uint8_t* bytes = Scratch(view.length, Syscall::kSetsockopt, &status);
+    uint8_t* bytes = Scratch(call.view.length, Syscall::kSetsockopt, &status);
     if (bytes == nullptr) return Result(info.Env(), status);
     // A copy: the kernel reads a private snapshot, never memory another
     // thread (a SharedArrayBuffer) can change under it.
-    if (view.length > 0) std::memcpy(bytes, view.data, view.length);
-    status = SetSockOptBytes(Handle(info[0]), level, name, bytes, view.length);
+    if (call.view.length > 0)
+      std::memcpy(bytes, call.view.data, call.view.length);
+    status = SetSockOptBytes(call.sock, call.level, call.name, bytes,
+                             call.view.length);
     return Result(info.Env(), status);
   }
 
@@ -578,7 +613,8 @@ class Addon : public Napi::Addon<Addon> {
         !info[1].IsTypedArray())
       return ThrowArgs(info);
     ViewBytes view;
-    if (!BytesOfView(info.Env(), info[1], SIZE_MAX, &view)) return info.Env().Undefined();
+    if (!BytesOfView(info.Env(), info[1], SIZE_MAX, &view))
+      return info.Env().Undefined();
     size_t count = 0;
     Status status =
         tcpka::CaptureRead(Handle(info[0]), view.data, view.length, &count);

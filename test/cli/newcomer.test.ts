@@ -35,6 +35,8 @@ describe('help', () => {
     ['listen', [0, 1, 2, 5, 10, 130, 143]],
     ['inspect', [0, 1, 2, 8, 9, 10]],
     ['demo', [0, 1, 2, 130, 143]],
+    ['advise', [0, 1, 2]],
+    ['report', [0, 1, 2, 11]],
   ])("'%s --help' lists only the exit codes it can end with", async (command, codes) => {
     const help = await runCli([command as string, '--help']);
     expect(help.code).toBe(0);
@@ -110,7 +112,7 @@ describe('piped text', () => {
       peer.resetAndDestroy();
       // Wait, without letting Node see the error, until the kernel has taken the RST.
       for (const deadline = Date.now() + 2000; getTcpInfo(client).state === 'ESTABLISHED' && Date.now() < deadline; );
-      watcher.tick(Date.now(), null);
+      watcher.look(Date.now());
       await new Promise((resolve) => watcher.onEnd(resolve));
     } finally {
       monitor.stop();

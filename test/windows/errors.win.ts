@@ -152,6 +152,27 @@ describe('getSockOpt / setSockOpt (Windows numbers)', () => {
     assert.equal(getSockOpt(client, constants.IPPROTO_TCP, constants.TCP_NODELAY, 'bool'), true);
   });
 
+  it("Windows' refused options (SO_BSP_STATE) are refused by the facade and the binding", async () => {
+    const { client } = await connectedPair();
+    const sock = binding.findSocket!(4, client.localAddress!, client.localPort!, 4, client.remoteAddress!, client.remotePort!, 0);
+    assert.ok(binding.refusedOptions.some((entry) => entry.label === 'SO_BSP_STATE'));
+    assert.equal(thrown(() => getSockOpt(client, constants.SOL_SOCKET, 0x1009, 'buffer', 256)).code, 'ERR_INVALID_ARG_VALUE');
+    assert.equal(thrown(() => binding.getSockOptBuffer(sock, constants.SOL_SOCKET, 0x1009, new Uint8Array(256))).code, 'ERR_INVALID_ARG_VALUE');
+  });
+
+  it('a SharedArrayBuffer view at an offset gives its own bytes; a detached one is refused', async () => {
+    const { client } = await connectedPair();
+    const shared = new Int32Array(new SharedArrayBuffer(0x10008), 0x10000 / 4, 1);
+    shared[0] = 1;
+    setSockOpt(client, constants.SOL_SOCKET, constants.SO_KEEPALIVE, shared, 'buffer');
+    assert.equal((await kernelKeepalive(client)).keepalive, 1);
+    const buffer = new ArrayBuffer(4);
+    const detached = new Int32Array(buffer);
+    structuredClone(buffer, { transfer: [buffer] });
+    assert.equal(thrown(() => setSockOpt(client, constants.SOL_SOCKET, constants.SO_KEEPALIVE, detached, 'buffer')).code, 'ERR_INVALID_ARG_VALUE');
+    assert.equal((await kernelKeepalive(client)).keepalive, 1);
+  });
+
   it('an option this system lacks: ENOPROTOOPT where TCP_KEEPCNT is missing', async (t) => {
     if (caps.count.readable) return t.skip('this system has TCP_KEEPCNT');
     const { client } = await connectedPair();
