@@ -73,13 +73,20 @@ describe.skipIf(!linux)('the socket table (sock_diag)', () => {
   });
 
   it('grows its buffer for more sockets than it first had room for', async () => {
-    const server = net.createServer().listen(0, '127.0.0.1');
+    // A backlog for all of them: with the accept queue full, the kernel drops a
+    // client's final ACK and the server's end stays a request (not in the table)
+    // although the client is connected.
+    const server = net.createServer().listen({ port: 0, host: '127.0.0.1', backlog: 2048 });
     await once(server, 'listening');
+    let accepted = 0;
+    const allAccepted = new Promise<void>((resolve) => server.on('connection', () => ++accepted === 1500 && resolve()));
     const clients = await Promise.all(Array.from({ length: 1500 }, async () => {
       const socket = net.connect(portOf(server), '127.0.0.1');
       await once(socket, 'connect');
       return socket;
     }));
+    // A client is connected before the server has its end: wait for the server's.
+    await allAccepted;
     const table = SocketTable.open();
     try {
       // 1500 clients, 1500 accepted ends and the listener.
