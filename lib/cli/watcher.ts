@@ -172,7 +172,11 @@ export class ConnectionWatcher {
     if (current && previous && previous !== current) this.apply(observe(this.ledger, current, previous, this.settings, this.options.captured, this.timer));
     if (this.options.reporter.json && now - this.lastStatusAt >= STATUS_EVERY_MS) {
       this.lastStatusAt = now;
-      this.emit('status', statusFields(this.view(), now), null, now);
+      // As of this moment, not of the wake (`now`): TCP_INFO and the timer were
+      // read after the wake, and a countdown from it would be longer than the
+      // timer the kernel armed by however late this process ran.
+      const at = Date.now();
+      this.emit('status', statusFields(this.view(), at), null, at);
     }
     if (now >= this.prober.dueAt) void this.requestProbe('timer');
     this.refreshDue(now);
