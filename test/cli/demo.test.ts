@@ -154,8 +154,11 @@ describe('demo without root: the loopback version', () => {
     expect(result.stdout).toMatch(/^tcp-keepalive demo, loopback version \(creating network namespaces needs root\)\.$/m);
     expect(result.stdout).toMatch(/^ {2}idle {10}1 s {9}1 s {12}\d+ s/m);
     expect(result.stdout).toContain('packets: inferred from TCP_INFO');
-    expect(result.stdout.match(/-> keepalive probe/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
-    expect(result.stdout).toMatch(/^3 probes sent and answered: the peer is alive/m);
+    // It waits for three probes, one a second: one more may leave while the
+    // demo is not scheduled (a loaded machine); it says how many it showed.
+    const shown = result.stdout.match(/-> keepalive probe/g)?.length ?? 0;
+    expect(shown).toBeGreaterThanOrEqual(3);
+    expect(result.stdout).toMatch(new RegExp(`^${shown} probes sent and answered: the peer is alive`, 'm'));
     expect(result.stdout).toMatch(/^As root, the demo also runs two namespaced test hosts .*ETIMEDOUT.*half-open/m);
   });
 
@@ -174,6 +177,9 @@ describe('demo without root: the loopback version', () => {
     expect(result.events[0]).toMatchObject({ event: 'demo', mode: 'loopback', reason: 'asked for with --loopback' });
     expect(result.events.find((e) => e.event === 'connected')).toMatchObject({ keepalive: { enable: true, idle: 1000, interval: 1000, count: 3 } });
     expect(result.events.filter((e) => e.event === 'answer').length).toBeGreaterThanOrEqual(3);
-    expect(result.events.find((e) => e.event === 'result')).toMatchObject({ probesSent: 3, unanswered: 0 });
+    // At least the three it waits for (see above), each one shown, none unanswered.
+    const probes = result.events.filter((e) => e.event === 'probe').length;
+    expect(probes).toBeGreaterThanOrEqual(3);
+    expect(result.events.find((e) => e.event === 'result')).toMatchObject({ probesSent: probes, unanswered: 0 });
   });
 });
