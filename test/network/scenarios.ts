@@ -257,7 +257,8 @@ export interface DataInFlightResult {
   readonly userTimeout: Detection;
   /** The connection with keepalive only, checked once its keepalive bound has passed. */
   readonly keepaliveOnly: StillOpen & {
-    readonly probes: number | null;
+    /** Keepalive probes sent since the write (tcp_info's probe count then and at the check). */
+    readonly probesSinceWrite: number | null;
     readonly unacked: number | null;
     readonly totalRetrans: number | null;
   };
@@ -278,6 +279,10 @@ export function dataInFlight(vanish: SilenceMode): Promise<DataInFlightResult> {
     await hosts.silence('b', vanish);
     const [last, lastBounded] = await Promise.all([keepaliveOnly.openInfo(), bounded.openInfo()]);
     const [, writtenAt] = await Promise.all([keepaliveOnly.write('unanswered'), bounded.write('unanswered')]);
+    // Between the silence and the write the connection is idle: a probe may
+    // leave there if this process runs late (idle is 1 s). From the write on,
+    // data is in flight and keepalive must not probe: counted from here.
+    const atWrite = await keepaliveOnly.openInfo();
     const error = await bounded.nextError(errorWait(withMargin(USER_TIMEOUT)));
     // Keepalive alone would have ended an idle connection by now.
     await sleepUntil(last.lastPacketAt + detectionWindow(FAST).latest);
@@ -286,7 +291,7 @@ export function dataInFlight(vanish: SilenceMode): Promise<DataInFlightResult> {
       userTimeout: detection(error, lastBounded.lastPacketAt, writtenAt),
       keepaliveOnly: {
         ...(await stillOpen(keepaliveOnly, after)),
-        probes: after.closed ? null : after.info.probes,
+        probesSinceWrite: after.closed ? null : (after.info.probes ?? 0) - (atWrite.info.probes ?? 0),
         unacked: after.closed ? null : after.info.unacked,
         totalRetrans: after.closed ? null : after.info.totalRetrans,
       },
