@@ -203,6 +203,12 @@ export interface ExitInfo {
   readonly signal: NodeJS.Signals | null;
 }
 
+/**
+ * How long a child's message is waited for when the test names no bound: below the test
+ * timeout (30 s), so that a hang fails with the child's stderr rather than a bare timeout.
+ */
+export const MESSAGE_GUARD_MS = 20_000;
+
 export interface NodeChild {
   readonly process: ChildProcess;
   readonly pid: number;
@@ -215,6 +221,8 @@ export interface NodeChild {
   /**
    * Resolve with the first not-yet-consumed message matching `match` (a `type` string or a
    * predicate) and consume it; reject after `timeoutMs` or when the child exits first.
+   * Without `timeoutMs` it waits MESSAGE_GUARD_MS: a guard against a child that hangs, not
+   * a claim about speed (a Node child's start-up alone takes seconds on a loaded machine).
    */
   nextMessage<T extends Message = Message>(match?: MessageMatcher, timeoutMs?: number): Promise<T>;
   kill(signal?: NodeJS.Signals): void;
@@ -251,7 +259,7 @@ function startNodeChild(
     messages: lines.messages as Message[],
     stderr: () => lines.stderr,
     send: (message) => lines.send(message),
-    nextMessage: <T extends Message = Message>(match?: MessageMatcher, timeoutMs = 5000) =>
+    nextMessage: <T extends Message = Message>(match?: MessageMatcher, timeoutMs = MESSAGE_GUARD_MS) =>
       lines.next(toPredicate(match) as (m: JsonMessage) => boolean, timeoutMs) as Promise<T>,
     kill: (signal: NodeJS.Signals = 'SIGKILL') => lines.kill(signal),
     exited: lines.exited,
