@@ -47,6 +47,13 @@ async function waitGone(pid: number, ms = 2000): Promise<boolean> {
   return !pidAlive(pid);
 }
 
+/**
+ * How long, from now, data written at `writtenAt` to a peer that was cut off may wait for its
+ * next retransmission once the peer is back: the retransmission timeout doubles from 200 ms,
+ * so each wait is about as long as all before it (plus a margin for a loaded machine).
+ */
+const nextRetransmissionWithin = (writtenAt: number): number => Date.now() - writtenAt + 3000;
+
 needs('netns').describe('netns test hosts', () => {
   const made: TestHosts[] = [];
   const track = async (hosts: Promise<TestHosts>): Promise<TestHosts> => {
@@ -112,13 +119,14 @@ needs('netns').describe('netns test hosts', () => {
 
     await hosts.silence('b');
     await hosts.silence('b'); // idempotent
+    const writtenAt = Date.now();
     client.send({ cmd: 'write', data: 'anyone?' });
     await expect(client.nextMessage('data', 1500)).rejects.toThrow(/no matching message/);
 
     // The connection is still alive on both sides: retransmission delivers once B is back.
     await hosts.unsilence('b');
     await hosts.unsilence('b'); // idempotent
-    expect((await client.nextMessage('data', 5000)).data).toBe('anyone?');
+    expect((await client.nextMessage('data', nextRetransmissionWithin(writtenAt))).data).toBe('anyone?');
   });
 
   it('linkDown(b) also cuts B off; linkUp(b) restores it, addresses included', async () => {
@@ -126,10 +134,11 @@ needs('netns').describe('netns test hosts', () => {
     const { client } = await connectedPair(hosts);
 
     await hosts.linkDown('b');
+    const writtenAt = Date.now();
     client.send({ cmd: 'write', data: 'down?' });
     await expect(client.nextMessage('data', 1000)).rejects.toThrow(/no matching message/);
     await hosts.linkUp('b');
-    expect((await client.nextMessage('data', 5000)).data).toBe('down?');
+    expect((await client.nextMessage('data', nextRetransmissionWithin(writtenAt))).data).toBe('down?');
     const { stdout } = await hosts.exec('b', 'ip', ['-o', 'addr', 'show', 'dev', hosts.b.iface]);
     expect(stdout).toContain(hosts.b.addr);
     expect(stdout).toContain(hosts.b.addr6);
