@@ -1,7 +1,6 @@
 // The core functions: every one talks to the kernel directly, and what it
 // returns is what the kernel holds after the call, read back with getsockopt.
 import net from 'node:net';
-import type { NativeFieldName } from '../binding';
 import {
   featureUnavailable,
   invalidArgType,
@@ -11,7 +10,7 @@ import {
   serverWithoutDescriptor,
   socketNotConnected,
 } from './errors';
-import { binding, FIELDS, FIELD_BIT, nativeError, results, throwIfFailed } from './native';
+import { binding, defaultsFromSlots, FIELDS, FIELD_BIT, FIELD_SLOT, nativeError, SLOT, slots, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
 import type {
   Capabilities,
@@ -21,7 +20,6 @@ import type {
   SockOptType,
   SystemDefaults,
   TcpInfo,
-  TcpStateName,
 } from './types';
 import {
   mergeRequests,
@@ -32,9 +30,6 @@ import {
   type KeepaliveRequest,
 } from './validators';
 
-
-const UNSUPPORTED_SLOT = FIELDS.length;
-const REMEMBERED_SLOT = FIELDS.length + 1;
 const MAX_BUFFER_OPTION = binding.maxOptionLength;
 
 // A request waiting for a socket to connect or a server to listen, and the
@@ -51,37 +46,39 @@ function fieldsIn(mask: number): KeepaliveField[] {
   return FIELDS.filter((field) => mask & FIELD_BIT[field]);
 }
 
-/** The state the binding just wrote to `results`. */
-function stateFromResults(): KeepaliveState {
+const { enable: ENABLE_SLOT, idle: IDLE_SLOT, interval: INTERVAL_SLOT, count: COUNT_SLOT, userTimeout: USER_TIMEOUT_SLOT } = FIELD_SLOT;
+
+/** The state the binding just wrote to `slots`. */
+function stateFromSlots(): KeepaliveState {
   const state: KeepaliveState = {
-    enable: results[0] === 1,
-    idle: results[1],
-    interval: results[2],
-    count: results[3],
-    userTimeout: results[4],
+    enable: slots[ENABLE_SLOT] === 1,
+    idle: slots[IDLE_SLOT]!,
+    interval: slots[INTERVAL_SLOT]!,
+    count: slots[COUNT_SLOT]!,
+    userTimeout: slots[USER_TIMEOUT_SLOT]!,
   };
-  const unsupported = results[UNSUPPORTED_SLOT];
+  const unsupported = slots[SLOT.stateUnsupported]!;
   if (unsupported !== 0) {
     for (const field of fieldsIn(unsupported)) if (field !== 'enable') state[field] = null;
   }
-  const remembered = results[REMEMBERED_SLOT];
+  const remembered = slots[SLOT.stateRemembered]!;
   if (remembered !== 0) state.remembered = fieldsIn(remembered);
   return state;
 }
 
 /** Puts the request's values in the slots the binding reads them from. */
 function loadRequest(request: KeepaliveRequest): number {
-  results[0] = request.enable ? 1 : 0;
-  results[1] = request.idle;
-  results[2] = request.interval;
-  results[3] = request.count;
-  results[4] = request.userTimeout;
+  slots[ENABLE_SLOT] = request.enable ? 1 : 0;
+  slots[IDLE_SLOT] = request.idle;
+  slots[INTERVAL_SLOT] = request.interval;
+  slots[COUNT_SLOT] = request.count;
+  slots[USER_TIMEOUT_SLOT] = request.userTimeout;
   return request.fields;
 }
 
 function apply(fd: number, request: KeepaliveRequest, caller: Function): KeepaliveState {
   throwIfFailed(binding.setKeepalive(fd, loadRequest(request)), caller);
-  return stateFromResults();
+  return stateFromSlots();
 }
 
 /**
@@ -92,7 +89,7 @@ function apply(fd: number, request: KeepaliveRequest, caller: Function): Keepali
  * or read-back to pay for on every connection).
  */
 function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
-  const rc = binding.configureKeepalive(descriptorOf(socket, applyOrDestroy), loadRequest(request));
+  const rc = binding.writeKeepaliveNoRollback(descriptorOf(socket, applyOrDestroy), loadRequest(request));
   if (rc < 0) socket.destroy(nativeError(rc));
 }
 
@@ -224,7 +221,7 @@ function connectedDescriptor(target: unknown, caller: Function): number {
 export function getKeepalive(target: KeepaliveTarget): KeepaliveState {
   const fd = connectedDescriptor(target, getKeepalive);
   throwIfFailed(binding.getKeepalive(fd), getKeepalive);
-  return stateFromResults();
+  return stateFromSlots();
 }
 
 /**
@@ -236,72 +233,36 @@ export function systemDefaults(): SystemDefaults {
   if (!binding.capabilities.systemDefaults) throw featureUnavailable('systemDefaults()', systemDefaults);
   const source = binding.systemDefaults();
   if (typeof source === 'number') throw nativeError(source, systemDefaults);
-  return { idle: results[0], interval: results[1], count: results[2], source };
+  return defaultsFromSlots(source);
 }
 
-const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
-// The order of the binding's TCP_INFO slots, which tcpInfoFromResults()
-// reads by position: checked against the binding when it loads.
-const TCP_INFO_FIELDS: readonly (keyof TcpInfo)[] = [
-  'state', 'caState', 'probes', 'backoff', 'retransmits', 'totalRetrans', 'rto', 'ato', 'sndMss', 'rcvMss',
-  'unacked', 'lost', 'retrans', 'lastDataSent', 'lastAckSent', 'lastDataRecv', 'lastAckRecv', 'pmtu', 'rtt',
-  'rttvar', 'minRtt', 'sndCwnd', 'sndSsthresh', 'sndWnd', 'rcvWnd', 'bytesSent', 'bytesAcked', 'bytesReceived',
-  'bytesRetrans', 'segsOut', 'segsIn', 'notsentBytes',
-];
-if (binding.tcpInfoFields.join() !== TCP_INFO_FIELDS.join()) {
-  throw new Error(`tcp-keepalive: the native TCP_INFO fields (${binding.tcpInfoFields.join()}) do not match lib/keepalive.ts`);
+/**
+ * Builds, once, the function that turns the TCP_INFO slots into a TcpInfo:
+ * one object literal with a fixed shape, written from the binding's own list
+ * of names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which is cheaper than
+ * building the object key by key and cannot drift from the addon's order.
+ * The state slot is named through the binding's state names; every other
+ * slot is a number, NaN (not reported here) becoming null.
+ */
+function compileTcpInfoReader(fields: readonly string[], states: readonly string[]): (s: Float64Array) => TcpInfo {
+  const properties = fields.map((name, slot) => {
+    // The names come from the addon; refuse anything that is not a plain identifier.
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native TCP_INFO field name ${JSON.stringify(name)}`);
+    const value = name === 'state' ? `states[s[${slot}]] ?? 'UNKNOWN'` : `s[${slot}] === s[${slot}] ? s[${slot}] : null`;
+    return `${name}: ${value}`;
+  });
+  if (!fields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
+  return new Function('states', `return function tcpInfoFromSlots(s) { return { ${properties.join(', ')} }; };`)(states);
 }
 
-/** NaN (not reported by this platform) becomes null. */
-function reported(value: number): number | null {
-  return value === value ? value : null;
-}
-
-// One object literal with a fixed shape: cheaper than building it key by key.
-function tcpInfoFromResults(): TcpInfo {
-  const r = results;
-  return {
-    state: TCP_STATES[r[0]] ?? 'UNKNOWN',
-    caState: reported(r[1]),
-    probes: reported(r[2]),
-    backoff: reported(r[3]),
-    retransmits: reported(r[4]),
-    totalRetrans: reported(r[5]),
-    rto: reported(r[6]),
-    ato: reported(r[7]),
-    sndMss: reported(r[8]),
-    rcvMss: reported(r[9]),
-    unacked: reported(r[10]),
-    lost: reported(r[11]),
-    retrans: reported(r[12]),
-    lastDataSent: reported(r[13]),
-    lastAckSent: reported(r[14]),
-    lastDataRecv: reported(r[15]),
-    lastAckRecv: reported(r[16]),
-    pmtu: reported(r[17]),
-    rtt: reported(r[18]),
-    rttvar: reported(r[19]),
-    minRtt: reported(r[20]),
-    sndCwnd: reported(r[21]),
-    sndSsthresh: reported(r[22]),
-    sndWnd: reported(r[23]),
-    rcvWnd: reported(r[24]),
-    bytesSent: reported(r[25]),
-    bytesAcked: reported(r[26]),
-    bytesReceived: reported(r[27]),
-    bytesRetrans: reported(r[28]),
-    segsOut: reported(r[29]),
-    segsIn: reported(r[30]),
-    notsentBytes: reported(r[31]),
-  };
-}
+const tcpInfoFromSlots = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates);
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
 export function getTcpInfo(target: KeepaliveTarget): TcpInfo {
   if (!binding.capabilities.tcpInfo) throw featureUnavailable('getTcpInfo()', getTcpInfo);
   const fd = connectedDescriptor(target, getTcpInfo);
   throwIfFailed(binding.getTcpInfo(fd), getTcpInfo);
-  return tcpInfoFromResults();
+  return tcpInfoFromSlots(slots);
 }
 
 function validateType(type: unknown, caller: Function): SockOptType {
@@ -345,7 +306,8 @@ export function getSockOpt(
     return buffer.subarray(0, written);
   }
   throwIfFailed(binding.getSockOptInt(fd, level, name), getSockOpt);
-  return kind === 'bool' ? results[0] !== 0 : results[0];
+  const value = slots[SLOT.intValue]!;
+  return kind === 'bool' ? value !== 0 : value;
 }
 
 /**
@@ -387,8 +349,8 @@ export function setSockOpt(
 
 function freezeCapabilities(): Readonly<Capabilities> {
   const native = binding.capabilities;
-  const copy = { ...native } as Capabilities;
-  for (const field of FIELDS as NativeFieldName[]) copy[field] = Object.freeze({ ...native[field] });
+  const copy = { ...native } as { -readonly [K in keyof Capabilities]: Capabilities[K] };
+  for (const field of FIELDS) copy[field] = Object.freeze({ ...native[field] });
   return Object.freeze(copy);
 }
 const CAPABILITIES = freezeCapabilities();

@@ -3,11 +3,11 @@
 //
 // Calls on the hot path (get/set keepalive, TCP_INFO, generic options) return
 // a number: 0 (or a length) on success, a negative libuv-style errno on
-// failure. Their values go into `results`, a Float64Array owned by this
+// failure. Their values go into `slots`, a Float64Array owned by this
 // instance of the addon (one per thread), which saves creating an object per
 // call; lib/native.ts turns them into plain objects and errors. A keepalive
 // request comes in through the same slots, which saves converting five
-// arguments per call.
+// arguments per call. Which slot holds what is exported as `slotIndex`.
 #include <napi.h>
 
 #include <cerrno>
@@ -31,10 +31,29 @@
 namespace tcpka {
 namespace {
 
-constexpr size_t kResultSlots = 64;
-// On failure, the index into `syscalls` of the call that failed.
-constexpr size_t kSyscallSlot = kResultSlots - 1;
-static_assert(kTcpInfoFieldCount < kSyscallSlot, "results too small");
+// The layout of the shared slots (see the top of this file), exported as
+// `slotIndex` so that JavaScript reads and writes them by name. A keepalive
+// state or request has field f at slot f (Field order, keepalive.h), then the
+// two masks; TCP_INFO has field i at slot i (TcpInfoField order).
+constexpr size_t kSlotCount = 64;
+#define TCPKA_SLOTS(X)                                                      \
+  X(kStateUnsupported, "stateUnsupported", kFieldCount)                      \
+  X(kStateRemembered, "stateRemembered", kFieldCount + 1)                    \
+  X(kDefaultsIdle, "defaultsIdle", 0)                                        \
+  X(kDefaultsInterval, "defaultsInterval", 1)                                \
+  X(kDefaultsCount, "defaultsCount", 2)                                      \
+  X(kDefaultsDocumented, "defaultsDocumented", 3)                            \
+  X(kIntValue, "intValue", 0)                                                \
+  X(kFailedSyscall, "failedSyscall", kSlotCount - 1) /* index in syscalls */
+
+enum Slot : size_t {
+#define TCPKA_ENUM(slot, name, index) slot = index,
+  TCPKA_SLOTS(TCPKA_ENUM)
+#undef TCPKA_ENUM
+};
+static_assert(static_cast<size_t>(kTcpInfoFieldCount) < kFailedSyscall,
+              "slots too small");
+static_assert(kStateRemembered < kFailedSyscall, "slots too small");
 
 const char* const kSyscallNames[] = {"",     "getsockopt",   "setsockopt",
                                      "WSAIoctl", "open",     "read",
@@ -77,8 +96,25 @@ static_assert(sizeof(kTcpStateNames) / sizeof(kTcpStateNames[0]) ==
                   static_cast<size_t>(TcpState::kCount),
               "one name per TcpState");
 
-const char* const kFieldNames[kFieldCount] = {"enable", "idle", "interval",
-                                              "count", "userTimeout"};
+const char* const kFieldNames[] = {
+#define TCPKA_NAME(field, name, option) name,
+    TCPKA_KEEPALIVE_FIELDS(TCPKA_NAME)
+#undef TCPKA_NAME
+};
+const char* const kFieldOptions[] = {
+#define TCPKA_OPTION(field, name, option) option,
+    TCPKA_KEEPALIVE_FIELDS(TCPKA_OPTION)
+#undef TCPKA_OPTION
+};
+
+Napi::Object SlotIndexObject(Napi::Env env) {
+  Napi::Object object = Napi::Object::New(env);
+#define TCPKA_SET(slot, name, index) \
+  object.Set(name, static_cast<double>(slot));
+  TCPKA_SLOTS(TCPKA_SET)
+#undef TCPKA_SET
+  return object;
+}
 
 template <size_t N>
 Napi::Array StringArray(Napi::Env env, const char* const (&names)[N]) {
@@ -101,15 +137,20 @@ Napi::Array SyscallNames(Napi::Env env) {
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
-    Napi::Float64Array results = Napi::Float64Array::New(env, kResultSlots);
-    results_ = results.Data();
-    results_ref_ = Napi::Persistent(results);
+    Napi::Float64Array slots = Napi::Float64Array::New(env, kSlotCount);
+    slots_ = slots.Data();
+    slots_ref_ = Napi::Persistent(slots);
 
     DefineAddon(
         exports,
         {
-            InstanceValue("results", results, napi_enumerable),
+            InstanceValue("slots", slots, napi_enumerable),
             InstanceValue("syscalls", SyscallNames(env), napi_enumerable),
+            InstanceValue("keepaliveFields", StringArray(env, kFieldNames),
+                          napi_enumerable),
+            InstanceValue("keepaliveOptions", StringArray(env, kFieldOptions),
+                          napi_enumerable),
+            InstanceValue("slotIndex", SlotIndexObject(env), napi_enumerable),
             InstanceValue("tcpInfoFields", StringArray(env, kTcpInfoNames),
                           napi_enumerable),
             InstanceValue("tcpStates", StringArray(env, kTcpStateNames),
@@ -121,7 +162,7 @@ class Addon : public Napi::Addon<Addon> {
                                                     napi_enumerable),
             InstanceMethod<&Addon::SetKeepaliveJs>("setKeepalive",
                                                     napi_enumerable),
-            InstanceMethod<&Addon::ConfigureKeepaliveJs>("configureKeepalive",
+            InstanceMethod<&Addon::WriteKeepaliveNoRollbackJs>("writeKeepaliveNoRollback",
                                                           napi_enumerable),
             InstanceMethod<&Addon::GetTcpInfoJs>("getTcpInfo",
                                                   napi_enumerable),
@@ -335,18 +376,30 @@ class Addon : public Napi::Addon<Addon> {
   }
 
   Napi::Value Result(Napi::Env env, const Status& status) {
-    if (!status.ok()) results_[kSyscallSlot] = static_cast<int>(status.syscall);
+    if (!status.ok()) slots_[kFailedSyscall] = static_cast<int>(status.syscall);
     return Napi::Number::New(env, status.error);
   }
 
   void StoreState(const KeepaliveState& state) {
-    results_[kEnable] = state.enable ? 1 : 0;
-    results_[kIdle] = state.idle_ms;
-    results_[kInterval] = state.interval_ms;
-    results_[kCount] = state.count;
-    results_[kUserTimeout] = state.user_timeout_ms;
-    results_[kFieldCount] = state.unsupported;
-    results_[kFieldCount + 1] = state.remembered;
+    slots_[kEnable] = state.enable ? 1 : 0;
+    slots_[kIdle] = state.idle_ms;
+    slots_[kInterval] = state.interval_ms;
+    slots_[kCount] = state.count;
+    slots_[kUserTimeout] = state.user_timeout_ms;
+    slots_[kStateUnsupported] = state.unsupported;
+    slots_[kStateRemembered] = state.remembered;
+  }
+
+  // The defaults in their slots, and the source as the return value; a
+  // negative errno on failure.
+  Napi::Value DefaultsResult(Napi::Env env, const Status& status,
+                             const SystemDefaults& defaults) {
+    if (!status.ok()) return Result(env, status);
+    slots_[kDefaultsIdle] = defaults.idle_ms;
+    slots_[kDefaultsInterval] = defaults.interval_ms;
+    slots_[kDefaultsCount] = defaults.count;
+    slots_[kDefaultsDocumented] = defaults.documented_default ? 1 : 0;
+    return Napi::String::New(env, defaults.source);
   }
 
   // getKeepalive(fd)
@@ -358,16 +411,16 @@ class Addon : public Napi::Addon<Addon> {
     return Result(info.Env(), status);
   }
 
-  // The request's values come in through `results`, as they go out: the
+  // The request's values come in through `slots`, as they go out: the
   // slots of KeepaliveState (enable, idle, interval, count, userTimeout).
-  KeepaliveRequest RequestFromResults(const Napi::CallbackInfo& info) {
+  KeepaliveRequest RequestFromSlots(const Napi::CallbackInfo& info) {
     KeepaliveRequest request;
     request.fields = info[1].As<Napi::Number>().Uint32Value();
-    request.enable = results_[kEnable] != 0;
-    request.idle_ms = results_[kIdle];
-    request.interval_ms = results_[kInterval];
-    request.count = results_[kCount];
-    request.user_timeout_ms = results_[kUserTimeout];
+    request.enable = slots_[kEnable] != 0;
+    request.idle_ms = slots_[kIdle];
+    request.interval_ms = slots_[kInterval];
+    request.count = slots_[kCount];
+    request.user_timeout_ms = slots_[kUserTimeout];
     return request;
   }
 
@@ -376,16 +429,16 @@ class Addon : public Napi::Addon<Addon> {
     if (!ArgsAreNumbers(info, 2)) return ThrowArgs(info);
     KeepaliveState state;
     Status status =
-        tcpka::SetKeepalive(Handle(info[0]), RequestFromResults(info), &state);
+        tcpka::SetKeepalive(Handle(info[0]), RequestFromSlots(info), &state);
     if (status.ok()) StoreState(state);
     return Result(info.Env(), status);
   }
 
-  // configureKeepalive(fd, fields): write only (see keepalive.h).
-  Napi::Value ConfigureKeepaliveJs(const Napi::CallbackInfo& info) {
+  // writeKeepaliveNoRollback(fd, fields): write only (see keepalive.h).
+  Napi::Value WriteKeepaliveNoRollbackJs(const Napi::CallbackInfo& info) {
     if (!ArgsAreNumbers(info, 2)) return ThrowArgs(info);
-    return Result(info.Env(), tcpka::ConfigureKeepalive(
-                                  Handle(info[0]), RequestFromResults(info)));
+    return Result(info.Env(), tcpka::WriteKeepaliveNoRollback(
+                                  Handle(info[0]), RequestFromSlots(info)));
   }
 
   // getTcpInfo(fd)
@@ -395,7 +448,7 @@ class Addon : public Napi::Addon<Addon> {
     Status status = tcpka::GetTcpInfo(Handle(info[0]), &tcp_info);
     if (status.ok()) {
       for (unsigned i = 0; i < kTcpInfoFieldCount; ++i)
-        results_[i] = tcp_info.values[i];
+        slots_[i] = tcp_info.values[i];
     }
     return Result(info.Env(), status);
   }
@@ -404,12 +457,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value SystemDefaultsJs(const Napi::CallbackInfo& info) {
     SystemDefaults defaults;
     Status status = tcpka::GetSystemDefaults(&defaults);
-    if (!status.ok()) return Result(info.Env(), status);
-    results_[0] = defaults.idle_ms;
-    results_[1] = defaults.interval_ms;
-    results_[2] = defaults.count;
-    results_[3] = defaults.documented_default ? 1 : 0;
-    return Napi::String::New(info.Env(), defaults.source);
+    return DefaultsResult(info.Env(), status, defaults);
   }
 
   // --- Generic options -------------------------------------------------
@@ -478,7 +526,7 @@ class Addon : public Napi::Addon<Addon> {
     return BytesOfView(info.Env(), info[3], kMaxOptionLength, &call->view);
   }
 
-  // getSockOptInt(fd, level, name): the value goes to results[0].
+  // getSockOptInt(fd, level, name): the value goes to the intValue slot.
   Napi::Value GetSockOptIntJs(const Napi::CallbackInfo& info) {
     OptionCall call;
     if (!ParseOptionCall(info, Payload::kNone, true, &call))
@@ -493,7 +541,7 @@ class Addon : public Napi::Addon<Addon> {
       int value = 0;
       std::memcpy(&value, bytes, sizeof(value));
       // Some options (IP_TOS on some systems) answer with a single byte.
-      results_[0] = length == 1 ? bytes[0] : value;
+      slots_[kIntValue] = length == 1 ? bytes[0] : value;
     }
     return Result(info.Env(), status);
   }
@@ -641,12 +689,7 @@ class Addon : public Napi::Addon<Addon> {
     SystemDefaults defaults;
     Status status = tcpka::SystemDefaultsInNetns(
         info[0].As<Napi::Number>().Int32Value(), &defaults);
-    if (!status.ok()) return Result(info.Env(), status);
-    results_[0] = defaults.idle_ms;
-    results_[1] = defaults.interval_ms;
-    results_[2] = defaults.count;
-    results_[3] = defaults.documented_default ? 1 : 0;
-    return Napi::String::New(info.Env(), defaults.source);
+    return DefaultsResult(info.Env(), status, defaults);
   }
 #endif
 
@@ -685,8 +728,8 @@ class Addon : public Napi::Addon<Addon> {
   }
 #endif
 
-  double* results_ = nullptr;
-  Napi::Reference<Napi::Float64Array> results_ref_;
+  double* slots_ = nullptr;
+  Napi::Reference<Napi::Float64Array> slots_ref_;
   GuardedScratch scratch_;
 };
 

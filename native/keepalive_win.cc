@@ -509,7 +509,7 @@ Status SetKeepalive(SocketHandle handle, const KeepaliveRequest& request,
   return Status{};
 }
 
-Status ConfigureKeepalive(SocketHandle handle,
+Status WriteKeepaliveNoRollback(SocketHandle handle,
                           const KeepaliveRequest& request) {
   // SIO_KEEPALIVE_VALS sets enable, idle and interval together, so the full
   // path is needed to know the values not being changed.

@@ -2,7 +2,7 @@
 // thread of the addon joins it just long enough to read /proc/sys/net.
 import { closeSync, openSync } from 'node:fs';
 import type { SystemDefaults } from '../index';
-import { binding, results } from '../native';
+import { binding, defaultsFromSlots } from '../native';
 
 /**
  * The defaults inside the namespace behind `path` (/proc/PID/ns/net or
@@ -17,7 +17,7 @@ export function systemDefaultsIn(path: string): SystemDefaults | null {
     fd = openSync(path, 'r');
     const source = read(fd);
     if (typeof source === 'number') return null;
-    return { idle: results[0]!, interval: results[1]!, count: results[2]!, source };
+    return defaultsFromSlots(source);
   } catch {
     return null;
   } finally {
