@@ -8,6 +8,7 @@
 #ifndef TCP_KEEPALIVE_KEEPALIVE_H_
 #define TCP_KEEPALIVE_KEEPALIVE_H_
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 
@@ -15,8 +16,10 @@ namespace tcpka {
 
 #ifdef _WIN32
 using SocketHandle = uintptr_t;  // SOCKET
+constexpr int kErrorNoMemory = -4057;  // UV_ENOMEM
 #else
 using SocketHandle = int;
+constexpr int kErrorNoMemory = -ENOMEM;
 #endif
 
 // The system call that failed, so that JavaScript can build the same error
@@ -46,7 +49,7 @@ struct Status {
 // The fields of a keepalive configuration, in order: the enum, the name
 // JavaScript uses and the socket option named in errors. The one list every
 // other one derives from: the binding exports the names, and a field's index
-// is its bit in masks and its slot in the shared slots (addon.cc).
+// is its bit in masks and its slot in the shared slots (binding.h).
 #define TCPKA_KEEPALIVE_FIELDS(X)                 \
   X(kEnable, "enable", "SO_KEEPALIVE")            \
   X(kIdle, "idle", "TCP_KEEPIDLE")                \

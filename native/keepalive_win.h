@@ -1,5 +1,5 @@
 // Internal to the Windows back end: what keepalive_win.cc and
-// socket_lookup_win.cc share, and what addon.cc binds under _WIN32.
+// socket_lookup_win.cc share, and what binding_win.cc binds.
 #ifndef TCP_KEEPALIVE_KEEPALIVE_WIN_H_
 #define TCP_KEEPALIVE_KEEPALIVE_WIN_H_
 #ifdef _WIN32
@@ -15,7 +15,7 @@ namespace tcpka {
 
 // Calls only the Windows code makes. Their numbers continue the core Syscall
 // list, so that a Status can carry them and the binding's `syscalls` names
-// them (addon.cc appends kWinSyscallNames under _WIN32).
+// them (kWinSyscallNames in binding_win.cc).
 enum class WinSyscall : int {
   kUvWalk = static_cast<int>(Syscall::kCount),
   kHandleScan,
