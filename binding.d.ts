@@ -264,6 +264,35 @@ export interface Binding {
    * failure (EPERM without CAP_SYS_ADMIN).
    */
   netnsSystemDefaults?(netnsFd: number): string | number;
+  /**
+   * Names of the leading slots of a sock_diag record (native/sock_diag_linux.h);
+   * the TCP_INFO slots (`tcpInfoFields`) follow, then at
+   * `sockDiagAddressOffset` the local and remote addresses, 16 bytes each.
+   */
+  readonly sockDiagFields?: readonly string[];
+  readonly sockDiagRecordSize?: number;
+  readonly sockDiagAddressOffset?: number;
+  /** A NETLINK_SOCK_DIAG socket, in the namespace behind `netnsFd` (-1: this one). */
+  sockDiagOpen?(netnsFd: number): number;
+  /**
+   * Dumps the TCP sockets whose ports match (0 = any; family 4, 6 or 0) into
+   * `buffer`: the number that matched, which may exceed the records written.
+   */
+  sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array): number;
+  /**
+   * The socket descriptors of process `pid` and their inodes (/proc/PID/fd),
+   * as many as the arrays hold: the number there are, or a negative errno.
+   */
+  processSockets?(pid: number, fds: Int32Array, inodes: Float64Array): number;
+  /** Slots per descriptor written by processKeepalive. */
+  readonly processKeepaliveSlots?: number;
+  /**
+   * For each of `fds` of the process behind `pidfd`: [0 or a negative errno,
+   * the index in `syscalls` of the call that failed, then getKeepalive's
+   * slots] in `out`, read through a duplicate closed at
+   * once. Returns how many descriptors were read (as many as `out` holds).
+   */
+  processKeepalive?(pidfd: number, fds: Int32Array, out: Float64Array): number;
 
   // --- Windows only, absent elsewhere (native/keepalive_win.h). ---
 

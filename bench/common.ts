@@ -1,5 +1,6 @@
 // What every part of the bench shares: the package under test, the peers,
 // the configuration all cases apply, and a loopback connection to apply it to.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -109,4 +110,21 @@ export function collectGarbage(): void {
   if (!gc) throw new Error('run node with --expose-gc');
   gc();
   gc();
+}
+
+/**
+ * Raises this process's own open-file limit (children inherit it) when the
+ * connections need more: prlimit on our own pid, never system-wide.
+ */
+export function ensureFdLimit(needed: number, log: (line: string) => void): number {
+  const limit = (flag: string): number => Number(execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim());
+  const soft = limit('-Sn');
+  if (Number.isNaN(soft) || soft >= needed) return Number.isNaN(soft) ? Infinity : soft;
+  const hard = limit('-Hn');
+  const value = Number.isNaN(hard) || hard >= needed ? `${needed}:` : `${needed}:${needed}`;
+  execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${value}`]);
+  const raised = limit('-Sn');
+  if (raised < needed) throw new Error(`open-file limit ${raised} < ${needed}; run with \`ulimit -n ${needed}\``);
+  log(`  open-file limit raised from ${soft} to ${raised} for this process`);
+  return raised;
 }

@@ -2,20 +2,21 @@
 // accepted connections, and memory over many calls, all in one run.
 //
 //   node --expose-gc build/bench/run.js [--quick] [--strict] [--out FILE]
-//     [--only micro,trace,scale,memory,instructions]
+//     [--only micro,trace,scale,memory,watch,instructions]
 //
-// The default parts are micro, trace, scale and memory; `instructions`
+// The default parts are micro, trace, scale, memory and watch (the command
+// left running: bench/watch.ts); `instructions`
 // (callgrind's instruction counts, a few minutes) runs only when named.
 // --quick   a smoke test for CI (well under a minute): every case runs, leaves
 //           the configuration it should, and makes the same system calls as
 //           its floor; the targets are printed but not judged.
 // --strict  exit 1 when a target is missed (full runs only).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BUILD_DIR, closeLoopback, loadPeers, openLoopback, packageVersion, ROOT, type Peers } from './common';
+import { BUILD_DIR, closeLoopback, ensureFdLimit, loadPeers, openLoopback, packageVersion, ROOT, type Peers } from './common';
 import type { MemoryReport } from './child';
 import { FLOOR_CASES, jsCases } from './cases';
 import { buildFloor } from './floor';
@@ -35,13 +36,14 @@ import {
   type ScaleSummary,
 } from './report';
 import { countInstructions, valgrindAvailable, type InstructionCount } from './instructions';
+import { runWatch, watchTable, watchTargets, type WatchReport } from './watch';
 import { runScale, SCALE_MODES, type ScaleMode, type ScaleRun } from './scale';
 import { resolveFloors, straceAvailable, straceVersion, traceCases, type TracedCase } from './trace';
 
 const CHILD = path.join(BUILD_DIR, 'child.js');
-const PARTS = ['micro', 'trace', 'scale', 'memory', 'instructions'] as const;
+const PARTS = ['micro', 'trace', 'scale', 'memory', 'watch', 'instructions'] as const;
 type Part = (typeof PARTS)[number];
-const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'memory'];
+const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'memory', 'watch'];
 
 interface Settings {
   quick: boolean;
@@ -84,23 +86,6 @@ function parseArgs(argv: string[]): Settings {
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-/**
- * Raises this process's own open-file limit (children inherit it) when the
- * connections need more: prlimit on our own pid, never system-wide.
- */
-function ensureFdLimit(needed: number): number {
-  const limit = (flag: string): number => Number(execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim());
-  const soft = limit('-Sn');
-  if (Number.isNaN(soft) || soft >= needed) return Number.isNaN(soft) ? Infinity : soft;
-  const hard = limit('-Hn');
-  const value = Number.isNaN(hard) || hard >= needed ? `${needed}:` : `${needed}:${needed}`;
-  execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${value}`]);
-  const raised = limit('-Sn');
-  if (raised < needed) throw new Error(`open-file limit ${raised} < ${needed}; run with \`ulimit -n ${needed}\``);
-  log(`  open-file limit raised from ${soft} to ${raised} for this process`);
-  return raised;
-}
 
 function machine() {
   const cpus = os.cpus();
@@ -186,7 +171,7 @@ async function main(): Promise<void> {
 
   const scaleRuns: ScaleRun[] = [];
   if (settings.parts.has('scale')) {
-    ensureFdLimit(settings.connections + 1024);
+    ensureFdLimit(settings.connections + 1024, log);
     const modes = (Object.keys(SCALE_MODES) as ScaleMode[]).filter(
       (mode) => peers || (mode !== 'sockopt' && mode !== 'net-keepalive'),
     );
@@ -208,6 +193,12 @@ async function main(): Promise<void> {
     memory = await runMemory(settings, MEMORY_CASES.filter((id) => peers || id.startsWith('lib.') || id.startsWith('core.')));
   }
 
+  let watch: WatchReport | null = null;
+  if (settings.parts.has('watch')) {
+    log(`the command left running (listen's live view, inspect)${settings.quick ? ', quick' : ''}...`);
+    watch = await runWatch({ quick: settings.quick, log });
+  }
+
   let instructions: InstructionCount[] = [];
   if (settings.parts.has('instructions')) {
     if (!valgrindAvailable()) throw new Error('--only instructions needs valgrind');
@@ -215,7 +206,7 @@ async function main(): Promise<void> {
     instructions = countInstructions(CHILD, log);
   }
 
-  const targets = evaluateTargets(rows, scale, memory);
+  const targets = [...evaluateTargets(rows, scale, memory), ...(watch ? watchTargets(watch) : [])];
   const command = `node --expose-gc build/bench/run.js ${process.argv.slice(2).join(' ')}`.trim();
   const result = {
     date: new Date(started).toISOString(),
@@ -227,6 +218,7 @@ async function main(): Promise<void> {
     micro: { rounds: settings.microRounds, repetitionMs: settings.repMs, rows },
     scale: { runs: scaleRuns, summary: scale },
     memory,
+    watch,
     instructions,
     targets,
   };
@@ -242,6 +234,7 @@ async function main(): Promise<void> {
     rows.length ? microTable(rows, settings.microRounds) : '',
     scaleTable(scale),
     memoryTable(memory),
+    watch ? watchTable(watch) : '',
     instructionTable(instructions),
     targets.length ? targetTable(targets, settings.quick) : '',
     `JSON: ${path.relative(process.cwd(), settings.out)}`,

@@ -152,6 +152,22 @@ export function featureUnavailable(feature: string, caller?: Function) {
   );
 }
 
+/** The JavaScript runtime running this, for errors that depend on it. */
+function runtimeName(): string {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.deno) return `Deno ${versions.deno}`;
+  if (versions.bun) return `Bun ${versions.bun}`;
+  return `Node.js ${process.version}`;
+}
+
+export function descriptorUnavailable(caller?: Function) {
+  return withCode(
+    new Error(`Cannot reach the file descriptor of this connected socket under ${runtimeName()}: its handle exposes none, so nothing can be configured`),
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    caller,
+  );
+}
+
 /**
  * A failed system call, as Node reports one: `code` is the errno name libuv
  * uses (ENOTSUP, not glibc's EOPNOTSUPP), `errno` is negative.

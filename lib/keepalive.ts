@@ -48,20 +48,24 @@ function fieldsIn(mask: number): KeepaliveField[] {
 
 const { enable: ENABLE_SLOT, idle: IDLE_SLOT, interval: INTERVAL_SLOT, count: COUNT_SLOT, userTimeout: USER_TIMEOUT_SLOT } = FIELD_SLOT;
 
-/** The state the binding just wrote to `slots`. */
-function stateFromSlots(): KeepaliveState {
+/**
+ * The state in `s` from slot `at` on, laid out as getKeepalive writes it:
+ * what the binding just wrote to `slots` by default; lib/diagnostics.ts reads
+ * many at once from processKeepalive's records.
+ */
+export function keepaliveFromSlots(s: Float64Array = slots, at = 0): KeepaliveState {
   const state: KeepaliveState = {
-    enable: slots[ENABLE_SLOT] === 1,
-    idle: slots[IDLE_SLOT]!,
-    interval: slots[INTERVAL_SLOT]!,
-    count: slots[COUNT_SLOT]!,
-    userTimeout: slots[USER_TIMEOUT_SLOT]!,
+    enable: s[at + ENABLE_SLOT] === 1,
+    idle: s[at + IDLE_SLOT]!,
+    interval: s[at + INTERVAL_SLOT]!,
+    count: s[at + COUNT_SLOT]!,
+    userTimeout: s[at + USER_TIMEOUT_SLOT]!,
   };
-  const unsupported = slots[SLOT.stateUnsupported]!;
+  const unsupported = s[at + SLOT.stateUnsupported]!;
   if (unsupported !== 0) {
     for (const field of fieldsIn(unsupported)) if (field !== 'enable') state[field] = null;
   }
-  const remembered = slots[SLOT.stateRemembered]!;
+  const remembered = s[at + SLOT.stateRemembered]!;
   if (remembered !== 0) state.remembered = fieldsIn(remembered);
   return state;
 }
@@ -78,7 +82,7 @@ function loadRequest(request: KeepaliveRequest): number {
 
 function apply(fd: number, request: KeepaliveRequest, caller: Function): KeepaliveState {
   throwIfFailed(binding.setKeepalive(fd, loadRequest(request)), caller);
-  return stateFromSlots();
+  return keepaliveFromSlots();
 }
 
 /**
@@ -221,7 +225,7 @@ function connectedDescriptor(target: unknown, caller: Function): number {
 export function getKeepalive(target: KeepaliveTarget): KeepaliveState {
   const fd = connectedDescriptor(target, getKeepalive);
   throwIfFailed(binding.getKeepalive(fd), getKeepalive);
-  return stateFromSlots();
+  return keepaliveFromSlots();
 }
 
 /**
@@ -237,32 +241,37 @@ export function systemDefaults(): SystemDefaults {
 }
 
 /**
- * Builds, once, the function that turns the TCP_INFO slots into a TcpInfo:
- * one object literal with a fixed shape, written from the binding's own list
- * of names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which is cheaper than
- * building the object key by key and cannot drift from the addon's order.
- * The state slot is named through the binding's state names; every other
- * slot is a number, NaN (not reported here) becoming null.
+ * Builds, once, the function that turns TCP_INFO slots into a TcpInfo: one
+ * object literal with a fixed shape, written from the binding's own list of
+ * names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which is as cheap as a
+ * hand-written literal and cannot drift from the addon's order. The state
+ * slot is named through the binding's state names; every other slot is a
+ * number, NaN (not reported here) becoming null.
  */
-function compileTcpInfoReader(fields: readonly string[], states: readonly string[]): (s: Float64Array) => TcpInfo {
-  const properties = fields.map((name, slot) => {
-    // The names come from the addon; refuse anything that is not a plain identifier.
-    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native TCP_INFO field name ${JSON.stringify(name)}`);
-    const value = name === 'state' ? `states[s[${slot}]] ?? 'UNKNOWN'` : `s[${slot}] === s[${slot}] ? s[${slot}] : null`;
-    return `${name}: ${value}`;
-  });
+function compileTcpInfoReader(fields: readonly string[], states: readonly string[]): (s: Float64Array, at: number) => TcpInfo {
   if (!fields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
-  return new Function('states', `return function tcpInfoFromSlots(s) { return { ${properties.join(', ')} }; };`)(states);
+  const properties = fields.map((name, slot) => {
+    // The names come from the addon; refuse anything but a plain identifier.
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native TCP_INFO field name ${JSON.stringify(name)}`);
+    const value = `s[at + ${slot}]`;
+    return name === 'state' ? `${name}: states[${value}] ?? 'UNKNOWN'` : `${name}: ${value} === ${value} ? ${value} : null`;
+  });
+  return new Function('states', `return function tcpInfoFromSlots(s, at) { return { ${properties.join(', ')} }; };`)(states);
 }
 
-const tcpInfoFromSlots = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates);
+const readTcpInfo = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates);
+
+/** TCP_INFO in `s` from slot `at` on, laid out as getTcpInfo writes it (a sock_diag record's too, lib/diagnostics.ts). */
+export function tcpInfoFromSlots(s: Float64Array = slots, at = 0): TcpInfo {
+  return readTcpInfo(s, at);
+}
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
 export function getTcpInfo(target: KeepaliveTarget): TcpInfo {
   if (!binding.capabilities.tcpInfo) throw featureUnavailable('getTcpInfo()', getTcpInfo);
   const fd = connectedDescriptor(target, getTcpInfo);
   throwIfFailed(binding.getTcpInfo(fd), getTcpInfo);
-  return tcpInfoFromSlots(slots);
+  return readTcpInfo(slots, 0);
 }
 
 function validateType(type: unknown, caller: Function): SockOptType {

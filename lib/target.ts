@@ -3,7 +3,7 @@
 // server not yet listening.
 import net from 'node:net';
 import { types } from 'node:util';
-import { invalidArgType, outOfRange, socketClosed, systemError } from './errors';
+import { descriptorUnavailable, invalidArgType, outOfRange, socketClosed, systemError } from './errors';
 import { binding, nativeError } from './native';
 
 export type KeepaliveTarget = net.Socket | net.Server | number;
@@ -12,13 +12,23 @@ export type KeepaliveTarget = net.Socket | net.Server | number;
 export const NOT_YET = -1;
 
 interface HandleOwner {
-  _handle?: { fd?: number } | null;
+  _handle?: { fd?: number; fdForIpc?: () => number } | null;
 }
 
 // Node keeps the descriptor on the libuv handle (TCP, or TLSWrap, which
 // forwards `fd` to the TCP handle under it) and offers no public accessor.
+// Deno's node:net handle has no `fd`; it hands out the same descriptor for
+// passing the socket to a child process (fdForIpc).
 function handleFd(owner: HandleOwner): number {
-  const fd = owner._handle?.fd;
+  const handle = owner._handle;
+  let fd = handle?.fd;
+  if (fd === undefined && typeof handle?.fdForIpc === 'function') {
+    try {
+      fd = handle.fdForIpc();
+    } catch {
+      fd = undefined;
+    }
+  }
   return typeof fd === 'number' && fd >= 0 ? fd : NOT_YET;
 }
 
@@ -81,7 +91,11 @@ export function descriptorOf(target: unknown, caller: Function): number {
     const fd = handleFd(target as unknown as HandleOwner);
     if (fd !== NOT_YET) return fd;
     if (target.destroyed) throw socketClosed(caller);
-    if (findSocket && !target.connecting && (target as unknown as HandleOwner)._handle) return lookupSocket(target, caller);
+    const settled = !target.connecting && (target as unknown as HandleOwner)._handle;
+    if (settled && findSocket) return lookupSocket(target, caller);
+    // Connected, yet no descriptor (a runtime whose handle exposes none):
+    // an error, never a silent no-op.
+    if (settled) throw descriptorUnavailable(caller);
     return NOT_YET;
   }
   if (target instanceof net.Server) {

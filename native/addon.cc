@@ -188,13 +188,7 @@ class Addon : public Napi::Addon<Addon> {
   }
 
   void StoreState(const KeepaliveState& state) {
-    slots_[kEnable] = state.enable ? 1 : 0;
-    slots_[kIdle] = state.idle_ms;
-    slots_[kInterval] = state.interval_ms;
-    slots_[kCount] = state.count;
-    slots_[kUserTimeout] = state.user_timeout_ms;
-    slots_[kStateUnsupported] = state.unsupported;
-    slots_[kStateRemembered] = state.remembered;
+    binding::StoreState(slots_, state);
   }
 
   // getKeepalive(fd)
@@ -262,7 +256,9 @@ class Addon : public Napi::Addon<Addon> {
 
   // Throws ERR_INVALID_ARG_VALUE if this OS's list refuses the option; the
   // facade checks the same list first, this covers direct binding calls.
-  bool ThrowIfRefused(Napi::Env env, int level, int name, bool read) {
+  // `read` matters only to the test hooks.
+  bool ThrowIfRefused(Napi::Env env, int level, int name,
+                      [[maybe_unused]] bool read) {
 #if defined(TCPKA_TEST_HOOKS)
     if (read && allow_refused_reads_) return false;
 #endif

@@ -121,6 +121,16 @@ Napi::Value Result(Napi::Env env, double* slots, const Status& status) {
   return Napi::Number::New(env, status.error);
 }
 
+void StoreState(double* at, const KeepaliveState& state) {
+  at[kEnable] = state.enable ? 1 : 0;
+  at[kIdle] = state.idle_ms;
+  at[kInterval] = state.interval_ms;
+  at[kCount] = state.count;
+  at[kUserTimeout] = state.user_timeout_ms;
+  at[kStateUnsupported] = state.unsupported;
+  at[kStateRemembered] = state.remembered;
+}
+
 Napi::Value DefaultsResult(Napi::Env env, double* slots, const Status& status,
                            const SystemDefaults& defaults) {
   if (!status.ok()) return Result(env, slots, status);

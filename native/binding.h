@@ -64,6 +64,10 @@ inline SocketHandle Handle(const Napi::Value& value) {
 // The status as the return value: 0, or the negative errno with the failed
 // call's index in the failedSyscall slot.
 Napi::Value Result(Napi::Env env, double* slots, const Status& status);
+// A keepalive state in the layout of the slots: field f at at[f], then the
+// masks (kStateUnsupported, kStateRemembered). getKeepalive writes it at the
+// start of the slots, processKeepalive once per descriptor.
+void StoreState(double* at, const KeepaliveState& state);
 // The defaults in their slots and the source as the return value; a
 // negative errno on failure. systemDefaults and netnsSystemDefaults share it.
 Napi::Value DefaultsResult(Napi::Env env, double* slots, const Status& status,

@@ -7,6 +7,7 @@
 
 #include "binding.h"
 #include "diagnostics.h"
+#include "diagnostics_binding_linux.h"
 
 namespace tcpka {
 namespace binding {
@@ -15,7 +16,8 @@ namespace {
 // The numbers of DiagSyscall continue Syscall's.
 const char* const kDiagSyscallNames[] = {"socket",      "bind",  "recvmsg",
                                          "pidfd_open",  "pidfd_getfd",
-                                         "setns",       "pthread_create"};
+                                         "setns",       "pthread_create",
+                                         "sendmsg"};
 static_assert(sizeof(kDiagSyscallNames) / sizeof(kDiagSyscallNames[0]) ==
                   static_cast<size_t>(DiagSyscall::kEnd) -
                       static_cast<size_t>(Syscall::kCount),
@@ -135,6 +137,7 @@ void RegisterPlatformExtras(Napi::Env env, Napi::Object exports,
       Napi::PropertyDescriptor::Function(env, exports, "netnsSystemDefaults", NetnsSystemDefaultsJs,
                                          napi_enumerable, slots),
   });
+  RegisterLinuxDiagnostics(env, exports, slots);
 }
 
 const char* const* PlatformSyscallNames(size_t* count) {

@@ -1,12 +1,14 @@
 // macOS specifics: TCP_KEEPALIVE is the idle time (macOS has no
 // TCP_KEEPIDLE), defaults come from sysctl (already in milliseconds for the
 // times), and TCP_CONNECTION_INFO stands in for Linux's TCP_INFO.
-// Compiled and tested on the macOS runners of the CI matrix only.
+// Compiled with warnings as errors for x86_64 and arm64 on every CI run
+// (tools/darwin/build.ts, with zig's macOS headers); run on the macOS
+// runners of the GitHub workflow only.
 #if defined(__APPLE__)
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <netinet/tcp_fsm.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <sys/sysctl.h>
 #include <sys/types.h>
@@ -17,6 +19,61 @@
 #include <cstring>
 
 #include "keepalive_unix.h"
+
+// XNU's TCP states (bsd/netinet/tcp_fsm.h), which TCP_CONNECTION_INFO's
+// tcpi_state reports. The SDK has the header; zig's macOS headers, used to
+// cross-compile, lack it: there the SDK's values are defined here, and where
+// the header exists they are checked against it.
+#define TCPKA_XNU_TCP_STATES(X) \
+  X(TCPS_CLOSED, 0)             \
+  X(TCPS_LISTEN, 1)             \
+  X(TCPS_SYN_SENT, 2)           \
+  X(TCPS_SYN_RECEIVED, 3)       \
+  X(TCPS_ESTABLISHED, 4)        \
+  X(TCPS_CLOSE_WAIT, 5)         \
+  X(TCPS_FIN_WAIT_1, 6)         \
+  X(TCPS_CLOSING, 7)            \
+  X(TCPS_LAST_ACK, 8)           \
+  X(TCPS_FIN_WAIT_2, 9)         \
+  X(TCPS_TIME_WAIT, 10)
+#if __has_include(<netinet/tcp_fsm.h>)
+#include <netinet/tcp_fsm.h>
+#define TCPKA_XNU_STATE(name, value) \
+  static_assert(name == value, "<netinet/tcp_fsm.h>: " #name " is not " #value);
+#else
+#define TCPKA_XNU_STATE(name, value) constexpr int name = value;
+#endif
+TCPKA_XNU_TCP_STATES(TCPKA_XNU_STATE)
+#undef TCPKA_XNU_STATE
+
+#if defined(TCP_CONNECTION_INFO)
+// The layout GetTcpInfo reads, as the SDK's <netinet/tcp.h> declares struct
+// tcp_connection_info (macOS 10.11 and later, both architectures): a header
+// that differs fails the build instead of misreading the kernel's bytes.
+#define TCPKA_CONNECTION_INFO_FIELD(field, offset, size)                 \
+  static_assert(offsetof(struct tcp_connection_info, field) == offset,  \
+                "tcp_connection_info." #field " is not at " #offset);    \
+  static_assert(sizeof(tcp_connection_info::field) == size,             \
+                "tcp_connection_info." #field " is not " #size " bytes");
+TCPKA_CONNECTION_INFO_FIELD(tcpi_state, 0, 1)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_rto, 12, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_maxseg, 16, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_snd_ssthresh, 20, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_snd_cwnd, 24, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_snd_wnd, 28, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_rcv_wnd, 36, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_srtt, 44, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_rttvar, 48, 4)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_txpackets, 56, 8)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_txbytes, 64, 8)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_txretransmitbytes, 72, 8)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_rxpackets, 80, 8)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_rxbytes, 88, 8)
+TCPKA_CONNECTION_INFO_FIELD(tcpi_txretransmitpackets, 104, 8)
+#undef TCPKA_CONNECTION_INFO_FIELD
+static_assert(sizeof(struct tcp_connection_info) == 112,
+              "struct tcp_connection_info is not 112 bytes");
+#endif
 
 namespace tcpka {
 namespace unix_backend {

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "keepalive_unix.h"
+#include "sock_diag_linux.h"
 
 namespace tcpka {
 namespace unix_backend {
@@ -251,6 +252,15 @@ Status GetTcpInfo(SocketHandle sock, TcpInfo* out) {
   socklen_t length = sizeof(info);
   if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &length) != 0)
     return unix_backend::ErrnoStatus(Syscall::kGetsockopt);
+  TcpInfoFromKernel(&info, length, out);
+  return Status{};
+}
+
+void TcpInfoFromKernel(const void* data, size_t available, TcpInfo* out) {
+  KernelTcpInfo info;
+  std::memset(&info, 0, sizeof(info));
+  const size_t length = available < sizeof(info) ? available : sizeof(info);
+  std::memcpy(&info, data, length);
 
   for (double& value : out->values) value = NAN;
   // A field counts only if the running kernel filled it in.
@@ -293,7 +303,6 @@ Status GetTcpInfo(SocketHandle sock, TcpInfo* out) {
   TCPKA_SET(notsent_bytes, notsent_bytes);
 #undef TCPKA_SET
 #undef TCPKA_HAS
-  return Status{};
 }
 
 }  // namespace tcpka

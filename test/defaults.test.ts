@@ -28,7 +28,7 @@ describe('systemDefaults', () => {
   });
 });
 
-needs('netns', 'systemDefaults', 'procSys').describe('defaults in a network namespace', () => {
+needs('netns', 'spawnsNode', 'systemDefaults', 'procSys').describe('defaults in a network namespace', () => {
   it('are read at call time, and unset sockets follow them live', async () => {
     hosts = await createTestHosts({ sysctls: { 'net.ipv4.tcp_keepalive_time': 33, 'net.ipv4.tcp_keepalive_intvl': 7, 'net.ipv4.tcp_keepalive_probes': 4 } });
     const child = hosts.spawnNode('a', FIXTURE);

@@ -4,6 +4,8 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, constants, type KeepaliveField } from '../lib/index';
@@ -114,6 +116,21 @@ describe('invalid targets', () => {
       }
     });
   }
+
+  // Deno's and Bun's net.Socket reach their descriptor (tools/runtimes/test.ts);
+  // where a connected socket's handle has none, the call must not do nothing.
+  it('a connected socket whose handle has no descriptor (TLS over a JS stream): ERR_FEATURE_UNAVAILABLE_ON_PLATFORM naming the runtime', () => {
+    const stream = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+    const socket = new tls.TLSSocket(stream);
+    try {
+      for (const fn of [() => setKeepalive(socket, { idle: 30_000 }), () => getKeepalive(socket)]) {
+        const error = expectCode(fn, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', Error);
+        expect(error.message).toContain(`under Node.js ${process.version}`);
+      }
+    } finally {
+      socket.destroy();
+    }
+  });
 
   it('a UDP socket object is not a target', async () => {
     const udp = dgram.createSocket('udp4');

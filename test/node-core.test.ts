@@ -29,7 +29,7 @@ function core(socket: net.Socket, ...args: unknown[]): unknown {
 
 // The claims are checked against /proc/sys, TCP_INFO's numbering and the user
 // timeout, through the reader on an inherited descriptor.
-const NEEDS: Need[] = ['procSys', 'userTimeout', 'tcpInfo', 'inheritableDescriptors', 'python:TCP_KEEPIDLE', 'python:TCP_USER_TIMEOUT'];
+const NEEDS: Need[] = ['spawnsNode', 'procSys', 'userTimeout', 'tcpInfo', 'inheritableDescriptors', 'python:TCP_KEEPIDLE', 'python:TCP_USER_TIMEOUT'];
 const RUNS = has(...NEEDS);
 
 /**

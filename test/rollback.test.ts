@@ -37,7 +37,7 @@ const PRESET = { keepalive: 0, idle: 111, interval: 22, count: 7, userTimeout: 1
 const { IPPROTO_TCP, SOL_SOCKET } = constants;
 
 // The filter (test/fixtures/fail-setsockopt.c) is Linux seccomp; the child reads every field.
-needs('seccomp', 'cc', 'idle', 'interval', 'count', 'userTimeout', 'python:TCP_USER_TIMEOUT').describe('rollback after a late failure (seccomp fault injection)', () => {
+needs('seccomp', 'cc', 'spawnsNode', 'idle', 'interval', 'count', 'userTimeout', 'python:TCP_USER_TIMEOUT').describe('rollback after a late failure (seccomp fault injection)', () => {
   beforeAll(() => {
     launcherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-seccomp-'));
     launcher = path.join(launcherDir, 'fail-setsockopt');

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilities, getKeepalive, setKeepalive } from '../lib/index';
 import { kernelKeepalive, kernelWrite } from './helpers/kernel';
+import { needs } from './helpers/platform';
 import { accept, closeAll, listen, listenUnix, portOf, tlsOptions as loopbackTls, track, unixSocketPath } from './helpers/loopback';
 
 afterEach(closeAll);
@@ -165,7 +166,7 @@ describe('a socket that is still connecting', () => {
   });
 });
 
-describe('a server without a listening descriptor of its own', () => {
+needs('spawnsNode').describe('a server without a listening descriptor of its own', () => {
   // One real cluster (primary + round-robin worker) serves both tests.
   let report: Record<string, any> | undefined;
   function clusterReport(): Record<string, any> {

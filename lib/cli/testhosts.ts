@@ -13,6 +13,7 @@
 //    are killed before their namespace is deleted.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { diagnostics } from '../diagnostics';
 
 const execFileAsync = promisify(execFile);
 
@@ -121,7 +122,7 @@ export function leftoverNamespaces(): string[] {
 
 /** Whether test hosts can be made here, and if not, why (one line). */
 export function namespaceSupport(): { ok: true } | { ok: false; reason: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces need Linux' };
+  if (!diagnostics.perNamespace) return { ok: false, reason: 'network namespaces are not available on this system (Linux has them)' };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'creating network namespaces needs root' };
   try {
     execFileSync('ip', ['-V'], { stdio: 'ignore', timeout: 5000 });

@@ -1,8 +1,11 @@
 // When a connection's next keepalive probe leaves, from what the kernel
-// exposes: the keepalive settings, TCP_INFO and the socket's timer in
-// /proc/net/tcp. Shared by the live view and `inspect`.
+// exposes: the keepalive settings, TCP_INFO and the socket's timer in the
+// kernel's socket table. Shared by the live view and `inspect`.
+import type { SocketRecord } from '../diagnostics';
 import type { KeepaliveState, TcpInfo, TcpStateName } from '../index';
-import type { ProcTcpEntry } from './procnet';
+
+/** The socket's pending timer, where the kernel's socket table was read. */
+export type SocketTimer = Pick<SocketRecord, 'timer' | 'timerLeftMs'>;
 
 // States in which Linux runs the keepalive timer of an open connection.
 export const KEEPALIVE_STATES: ReadonlySet<TcpStateName> = new Set<TcpStateName>(['ESTABLISHED', 'CLOSE_WAIT']);
@@ -20,7 +23,7 @@ export type NextProbe =
 export function nextProbe(
   keepalive: KeepaliveState,
   info: TcpInfo,
-  entry: ProcTcpEntry | null,
+  entry: SocketTimer | null,
   outstanding: number,
   lastProbeAgoMs: number | null = null,
 ): NextProbe {

@@ -2,10 +2,11 @@
 // Wireshark-style labels, /proc/net/tcp parsing and detection times.
 import { describe, expect, it } from 'vitest';
 import { parseArgs, parseDuration, parseHostPort, parseInteger } from '../../lib/cli/args';
-import { formatIPv6, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/capture';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/capture';
 import { CliError } from '../../lib/cli/exit';
 import { formatElapsed, formatEndpoint, formatSetting } from '../../lib/cli/format';
-import { parseProcTcp } from '../../lib/cli/procnet';
+import { formatIPv6 } from '../../lib/diagnostics';
+import { parseProcTcp } from '../helpers/procnet';
 import { FlowAnalyzer } from '../../lib/cli/segments';
 import { detectionTime } from '../../lib/cli/settings';
 

@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { describe as vDescribe, it as vIt, type SuiteFactory, type TestFunction } from 'vitest';
 import { capabilities, type KeepaliveField } from '../../lib/index';
 import { binding } from '../../lib/native';
@@ -49,6 +50,17 @@ const FACTS = {
   },
   root: () => (process.getuid?.() === 0 ? null : 'needs root'),
   python: () => (pythonConstants() ? null : `${PYTHON} does not run`),
+  /**
+   * A child started from process.execPath runs. Under qemu-user
+   * (TKA_EMULATOR, set by npm run test:arm64) process.execPath is an arm64
+   * binary that the host kernel starts only with a binfmt_misc handler.
+   */
+  spawnsNode: () =>
+    process.env.TKA_EMULATOR && !fs.existsSync(`/proc/sys/fs/binfmt_misc/qemu-${os.machine()}`)
+      ? `under ${process.env.TKA_EMULATOR}, the ${os.machine()} process.execPath cannot be started (no binfmt_misc handler)`
+      : null,
+  /** getsockopt(TCP_INFO) returns the kernel's whole struct (qemu-user truncates it: rtt and later fields are lost). */
+  fullTcpInfo: () => (process.env.TKA_EMULATOR ? `under ${process.env.TKA_EMULATOR}, TCP_INFO comes back truncated` : null),
   /** Sockets handed to a child as a descriptor (the independent reader's way in). */
   inheritableDescriptors: () => (caps.backend === 'win32' ? 'a Windows SOCKET is not a descriptor a child inherits' : null),
 } satisfies Record<string, Fact>;

@@ -1,9 +1,14 @@
 // npm run test:packed: installs the packed package the way users get it and
 // proves which binary it loads.
 //
-//   node build/tools/packed-install/run.js [--skip-pnpm] [--skip-source]
+//   node build/tools/packed-install/run.js [--all] [--skip-pnpm] [--skip-source]
 //
-// 1. `npm pack` (prepare builds dist/; prebuilds/ must exist: npm run prebuild).
+// 0. Each prebuild is what its directory says (prebuilds/<platform>-<arch>/):
+//    the object format and CPU read from its own header, a shared object, and
+//    for macOS an ad hoc signature (tools/binary-format.ts). --all requires
+//    the five the package promises.
+// 1. `npm pack` (prepare builds dist/; prebuilds/ must exist: npm run prebuild);
+//    its size is reported.
 // 2. npm, into an empty project, on a PATH with node and sh only (no
 //    compiler, no cmake, no make): the install script must find the prebuild,
 //    compile nothing, and `require` and `import` must configure a real socket.
@@ -16,10 +21,12 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describeBinary, LC_CODE_SIGNATURE } from '../binary-format';
 
 const REPO = path.resolve(__dirname, '../../..');
 const PNPM = process.env.TKA_PNPM ?? 'pnpm@10';
 const WIN = process.platform === 'win32';
+const PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'];
 
 // Loads the package both ways, configures a connected socket, and says which
 // file node-gyp-build loaded.
@@ -106,11 +113,30 @@ function main(): number {
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-packed-'));
   const results: boolean[] = [];
+  const prebuilds = path.join(REPO, 'prebuilds');
+  const present = fs.readdirSync(prebuilds).filter((dir) => fs.existsSync(path.join(prebuilds, dir, 'tcp-keepalive.node')));
+  for (const dir of present) {
+    const info = describeBinary(path.join(prebuilds, dir, 'tcp-keepalive.node'));
+    const signed = info.format !== 'Mach-O' || info.loadCommands.includes(LC_CODE_SIGNATURE);
+    check(
+      `prebuilds/${dir}: ${info.format} ${info.platform}-${info.arch}, shared${info.format === 'Mach-O' ? ', signed' : ''}`,
+      `${info.platform}-${info.arch}` === dir && info.shared && signed,
+      JSON.stringify(info),
+      results,
+    );
+  }
+  if (process.argv.includes('--all')) {
+    const missing = PLATFORMS.filter((platform) => !present.includes(platform));
+    check(`all five prebuilds are there (${PLATFORMS.join(', ')})`, missing.length === 0, `missing: ${missing.join(', ')}`, results);
+  }
   try {
     const npm = npmCli();
     const packed = run(npm[0]!, [npm[1]!, 'pack', '--json', '--pack-destination', root], { cwd: REPO });
     if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.out}`);
-    const files = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
+    const files = (
+      JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; size: number; unpackedSize: number; files: Array<{ path: string }> }>
+    )[0]!;
+    console.log(`# packed: ${files.filename} ${(files.size / 1024).toFixed(0)} KiB (unpacked ${(files.unpackedSize / 1024).toFixed(0)} KiB), prebuilds ${present.join(', ')}`);
     const tarball = path.join(root, files.filename);
     const listed = files.files.map((f) => f.path);
     check('the tarball carries the prebuilds and no build output', listed.includes(`prebuilds/${platformDir}/tcp-keepalive.node`) && !listed.some((f) => f.startsWith('build/')), listed.join('\n'), results);

@@ -6,12 +6,16 @@
 //
 // The host's prebuild is made by prebuildify (--napi --strip), with cmake-js
 // standing in for node-gyp (cmake-js-shim.ts), from a copy of the sources so
-// that the working build/ is left alone. On linux-x64 the win32-x64 prebuild
-// is cross-compiled too (tools/windows/build.ts), unless --host-only.
+// that the working build/ is left alone. On linux-x64 the other four are
+// cross-compiled too, unless --host-only: win32-x64 with mingw-w64
+// (tools/windows/build.ts), darwin-x64 and darwin-arm64 (tools/darwin/
+// build.ts) and linux-arm64 (tools/arm64/build.ts) with zig.
 // CI (.github/workflows/prebuild.yml) runs this on each OS and architecture.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildLinuxArm64 } from '../arm64/build';
+import { buildDarwin } from '../darwin/build';
 import { buildWindows, WINDOWS_PREBUILD } from '../windows/build';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -53,6 +57,8 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--host-only') && process.platform === 'linux' && os.arch() === 'x64') {
     buildWindows({ prebuild: true });
     made.push(WINDOWS_PREBUILD);
+    made.push(...buildDarwin({ prebuild: true }));
+    made.push(buildLinuxArm64((line) => console.error(`prebuild: ${line}`)));
   }
   for (const file of made) console.log(`prebuild: ${path.relative(REPO, file)} (${fs.statSync(file).size} bytes)`);
 }

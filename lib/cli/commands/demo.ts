@@ -22,7 +22,7 @@ import { CliError, exitCodeForSignal, ExitCode, usageError } from '../exit';
 import { formatElapsed, formatSetting } from '../format';
 import { DEMO_HELP } from '../help';
 import { Monitor } from '../monitor';
-import { systemDefaultsIn } from '../namespaces';
+import { systemDefaultsIn } from '../../diagnostics';
 import { Reporter } from '../output';
 import { createHostPair, leftoverNamespaces, namespaceSupport, type HostPair } from '../testhosts';
 import { ConnectionWatcher, describeConnection } from '../watcher';

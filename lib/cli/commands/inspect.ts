@@ -3,7 +3,7 @@
 // the next probe and the unanswered probes. Each socket is read through a
 // duplicate obtained with pidfd_getfd and only ever read (getsockopt); the
 // duplicate is closed at once, which leaves the process's socket untouched.
-import { closeSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import {
   constants,
   getKeepalive,
@@ -14,15 +14,13 @@ import {
   type SystemDefaults,
   type TcpInfo,
 } from '../../index';
-import { binding, nativeError } from '../../native';
+import { diagnostics, duplicateDescriptor, openProcess, processKeepalive, processSockets, SocketTable, systemDefaultsIn, type SocketRecord } from '../../diagnostics';
 import { parseArgs, parseInteger } from '../args';
 import { CliError, ExitCode, usageError } from '../exit';
 import { formatCountdown, formatEndpoint, formatSetting } from '../format';
 import { INSPECT_HELP } from '../help';
-import { systemDefaultsIn } from '../namespaces';
 import { Reporter } from '../output';
-import { readProcTcp, type ProcTcpEntry } from '../procnet';
-import { nextProbe } from '../timers';
+import { nextProbe, type NextProbe } from '../timers';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -31,7 +29,7 @@ const IPPROTO_TCP = 6;
 interface SocketReport {
   readonly fd: number;
   readonly inode: number;
-  readonly entry: ProcTcpEntry | null;
+  readonly entry: SocketRecord | null;
   readonly keepalive: KeepaliveState;
   readonly info: TcpInfo;
 }
@@ -88,53 +86,84 @@ function isTcp(fd: number): boolean {
   }
 }
 
-function readSockets(pid: number, command: string): SocketReport[] {
-  let fds: string[];
+/** Those of `inodes` that are TCP sockets of the process's network namespace; empty where it cannot be read. */
+function socketTableOf(pid: number, sameNamespace: boolean, inodes: ReadonlySet<number>): Map<number, SocketRecord> {
+  let table: SocketTable;
   try {
-    fds = readdirSync(`/proc/${pid}/fd`);
+    table = SocketTable.open(sameNamespace ? null : `/proc/${pid}/ns/net`);
+  } catch {
+    return new Map(); // joining another namespace needs CAP_SYS_ADMIN
+  }
+  try {
+    return table.dumpInodes({}, inodes);
+  } finally {
+    table.close();
+  }
+}
+
+function processError(pid: number, command: string, error: NodeJS.ErrnoException): CliError {
+  const code = error.code ?? 'EACCES';
+  if (code === 'ESRCH') return new CliError(`process ${pid} exited`, ExitCode.NO_PROCESS, 'ESRCH');
+  if (code === 'ENOSYS') return new CliError('inspect needs Linux 5.6 or later (pidfd_getfd)', ExitCode.UNSUPPORTED, 'ENOSYS');
+  return permissionError(pid, command, code);
+}
+
+/** One socket of the process, read through a duplicate that is closed at once; null if not TCP. */
+function readSocket(pidfd: number, fd: number, inode: number, entry: SocketRecord | null): SocketReport | null {
+  const copy = duplicateDescriptor(pidfd, fd);
+  try {
+    if (!entry && !isTcp(copy)) return null;
+    return { fd, inode, entry, keepalive: getKeepalive(copy), info: entry?.info ?? getTcpInfo(copy) };
+  } catch {
+    return null; // not a TCP socket after all (Unix, UDP): nothing to report
+  } finally {
+    closeSync(copy);
+  }
+}
+
+/** The process's socket descriptors and their inodes. */
+function socketDescriptors(pid: number, command: string): Map<number, number> {
+  try {
+    return processSockets(pid);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
     if (code === 'ENOENT') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
     throw permissionError(pid, command, code);
   }
-  const table = readProcTcp(pid);
-  const pidfd = binding.pidfdOpen!(pid);
-  if (pidfd < 0) {
-    const error = nativeError(pidfd);
-    if (error.code === 'ESRCH') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
-    if (error.code === 'ENOSYS') throw new CliError('inspect needs Linux 5.6 or later (pidfd_getfd)', ExitCode.UNSUPPORTED, 'ENOSYS');
-    throw permissionError(pid, command, error.code);
+}
+
+function readSockets(pid: number, command: string, sameNamespace: boolean): SocketReport[] {
+  const inodeOf = socketDescriptors(pid, command);
+  const table = socketTableOf(pid, sameNamespace, new Set(inodeOf.values()));
+  let pidfd: number;
+  try {
+    pidfd = openProcess(pid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
+    throw processError(pid, command, error as NodeJS.ErrnoException);
   }
   const reports: SocketReport[] = [];
   try {
-    for (const name of fds) {
-      const target = Number(name);
-      let link: string;
+    // The TCP sockets the kernel's table lists, in one call; any other
+    // socket (Unix, UDP, TCP of another namespace) one by one.
+    const listed = [...inodeOf.keys()].filter((fd) => table.has(inodeOf.get(fd)!));
+    const states = processKeepalive(pidfd, listed);
+    listed.forEach((fd, i) => {
+      const state = states[i]!;
+      const inode = inodeOf.get(fd)!;
+      if (!(state instanceof Error)) reports.push({ fd, inode, entry: table.get(inode)!, keepalive: state, info: table.get(inode)!.info });
+      else if (state.code !== 'EBADF') throw processError(pid, command, state); // EBADF: closed meanwhile
+    });
+    for (const [fd, inode] of inodeOf) {
+      if (table.has(inode)) continue;
+      let report: SocketReport | null;
       try {
-        link = readlinkSync(`/proc/${pid}/fd/${name}`);
-      } catch {
-        continue; // closed meanwhile
+        report = readSocket(pidfd, fd, inode, null);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
+        throw processError(pid, command, error as NodeJS.ErrnoException);
       }
-      const match = /^socket:\[(\d+)\]$/.exec(link);
-      if (!match) continue;
-      const inode = Number(match[1]);
-      const entry = table.get(inode) ?? null;
-      const copy = binding.pidfdGetfd!(pidfd, target);
-      if (copy < 0) {
-        const error = nativeError(copy);
-        if (error.code === 'EBADF') continue; // closed meanwhile
-        if (error.code === 'ESRCH') throw new CliError(`process ${pid} exited`, ExitCode.NO_PROCESS, 'ESRCH');
-        if (error.code === 'ENOSYS') throw new CliError('inspect needs Linux 5.6 or later (pidfd_getfd)', ExitCode.UNSUPPORTED, 'ENOSYS');
-        throw permissionError(pid, command, error.code);
-      }
-      try {
-        if (!entry && !isTcp(copy)) continue;
-        reports.push({ fd: target, inode, entry, keepalive: getKeepalive(copy), info: getTcpInfo(copy) });
-      } catch {
-        // not a TCP socket after all (Unix, UDP): nothing to report
-      } finally {
-        closeSync(copy);
-      }
+      if (report) reports.push(report);
     }
   } finally {
     closeSync(pidfd);
@@ -155,6 +184,62 @@ function setting(keepalive: KeepaliveState, defaults: SystemDefaults | null, fie
   return fromSystem(keepalive, defaults, field) ? `${text}*` : text;
 }
 
+function socketFields(pid: number, socket: SocketReport, defaults: SystemDefaults | null, probes: number, next: NextProbe): Record<string, unknown> {
+  const { keepalive, info, entry } = socket;
+  const listening = info.state === 'LISTEN';
+  return {
+    pid,
+    fd: socket.fd,
+    inode: socket.inode,
+    state: info.state,
+    local: entry ? { address: entry.localAddress, port: entry.localPort } : null,
+    remote: entry && !listening ? { address: entry.remoteAddress, port: entry.remotePort } : null,
+    keepalive,
+    fromSystem: {
+      idle: fromSystem(keepalive, defaults, 'idle'),
+      interval: fromSystem(keepalive, defaults, 'interval'),
+      count: fromSystem(keepalive, defaults, 'count'),
+    },
+    nextProbeInMs: next.kind === 'in' ? next.ms : null,
+    noProbeBecause: next.kind === 'none' ? next.why : null,
+    unanswered: keepalive.enable ? probes : null,
+    timer: entry ? { kind: entry.timer, leftMs: entry.timerLeftMs } : null,
+    lastAckRecvMs: info.lastAckRecv,
+    lastDataRecvMs: info.lastDataRecv,
+    unacked: info.unacked,
+  };
+}
+
+function socketRow(socket: SocketReport, defaults: SystemDefaults | null, probes: number, next: NextProbe): string[] {
+  const { keepalive, info, entry } = socket;
+  const listening = info.state === 'LISTEN';
+  const local = entry ? formatEndpoint(entry.localAddress, entry.localPort) : '?';
+  const remote = entry && !listening ? formatEndpoint(entry.remoteAddress, entry.remotePort) : listening ? '-' : '?';
+  const on = keepalive.enable;
+  const userTimeout = keepalive.userTimeout === null ? 'n/a' : keepalive.userTimeout === 0 ? 'off' : formatSetting(keepalive.userTimeout);
+  const nextText = next.kind === 'in' ? formatCountdown(next.ms) : next.why === 'data unacknowledged' ? 'suspended (data unacked)' : '-';
+  return [
+    String(socket.fd),
+    info.state,
+    local,
+    remote,
+    on ? 'on' : 'off',
+    on ? setting(keepalive, defaults, 'idle') : '-',
+    on ? setting(keepalive, defaults, 'interval') : '-',
+    on ? setting(keepalive, defaults, 'count') : '-',
+    userTimeout,
+    listening ? '-' : nextText,
+    on && !listening ? String(probes) : '-',
+  ];
+}
+
+/** Columns padded to their widest cell, one string. */
+function table(rows: readonly string[][]): string {
+  const widths = rows[0]!.map(() => 0);
+  for (const row of rows) for (let column = 0; column < row.length; column++) widths[column] = Math.max(widths[column]!, row[column]!.length);
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}
+
 export function runInspect(argv: readonly string[]): number {
   const args = parseArgs('inspect', argv, [
     { name: 'json', value: false },
@@ -168,8 +253,8 @@ export function runInspect(argv: readonly string[]): number {
     throw usageError(args.positionals.length === 0 ? "inspect needs a PID (see 'tcp-keepalive inspect --help')" : `unexpected argument '${args.positionals[1]}' for 'inspect'`);
   }
   const pid = parseInteger(args.positionals[0]!, 'PID', 1, 4194304);
-  if (process.platform !== 'linux' || !binding.pidfdGetfd) {
-    throw new CliError(`inspect is available on Linux only (pidfd_getfd); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
+  if (!diagnostics.processSockets) {
+    throw new CliError(`inspect is not available on this system: it reads another process's sockets with pidfd_getfd (Linux); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
   }
   const reporter = new Reporter(args.options.has('json'));
   const commandLine = readText(`/proc/${pid}/cmdline`);
@@ -177,61 +262,17 @@ export function runInspect(argv: readonly string[]): number {
   const command = commandLine.split('\0').filter(Boolean).join(' ').replace(/\s+/g, ' ') || (readText(`/proc/${pid}/comm`)?.trim() ?? '?');
   const shortCommand = command.length > 60 ? `${command.slice(0, 57)}...` : command;
 
-  const sockets = readSockets(pid, shortCommand);
   const { defaults, sameNamespace, namespace } = defaultsOf(pid);
+  const sockets = readSockets(pid, shortCommand, sameNamespace);
   const now = Date.now();
   reporter.event('process', { pid, command, netns: namespace, sameNetns: sameNamespace, defaults, sockets: sockets.length }, null, now);
 
   const rows: string[][] = [['FD', 'STATE', 'LOCAL', 'PEER', 'KEEPALIVE', 'IDLE', 'INTERVAL', 'COUNT', 'USER TIMEOUT', 'NEXT PROBE', 'UNANSWERED']];
   for (const socket of sockets) {
-    const { keepalive, info, entry } = socket;
-    const probes = info.probes ?? entry?.probesOut ?? 0;
-    const next = nextProbe(keepalive, info, entry, probes);
-    const local = entry ? formatEndpoint(entry.localAddress, entry.localPort) : '?';
-    const listening = info.state === 'LISTEN';
-    const remote = entry && !listening ? formatEndpoint(entry.remoteAddress, entry.remotePort) : listening ? '-' : '?';
-    reporter.event(
-      'socket',
-      {
-        pid,
-        fd: socket.fd,
-        inode: socket.inode,
-        state: info.state,
-        local: entry ? { address: entry.localAddress, port: entry.localPort } : null,
-        remote: entry && !listening ? { address: entry.remoteAddress, port: entry.remotePort } : null,
-        keepalive,
-        fromSystem: {
-          idle: fromSystem(keepalive, defaults, 'idle'),
-          interval: fromSystem(keepalive, defaults, 'interval'),
-          count: fromSystem(keepalive, defaults, 'count'),
-        },
-        nextProbeInMs: next.kind === 'in' ? next.ms : null,
-        noProbeBecause: next.kind === 'none' ? next.why : null,
-        unanswered: keepalive.enable ? probes : null,
-        timer: entry ? { kind: entry.timer, leftMs: entry.timerLeftMs } : null,
-        lastAckRecvMs: info.lastAckRecv,
-        lastDataRecvMs: info.lastDataRecv,
-        unacked: info.unacked,
-      },
-      null,
-      now,
-    );
-    const on = keepalive.enable;
-    const userTimeout = keepalive.userTimeout === null ? 'n/a' : keepalive.userTimeout === 0 ? 'off' : formatSetting(keepalive.userTimeout);
-    const nextText = next.kind === 'in' ? formatCountdown(next.ms) : next.why === 'keepalive off' ? '-' : next.why === 'data unacknowledged' ? 'suspended (data unacked)' : '-';
-    rows.push([
-      String(socket.fd),
-      info.state,
-      local,
-      remote,
-      on ? 'on' : 'off',
-      on ? setting(keepalive, defaults, 'idle') : '-',
-      on ? setting(keepalive, defaults, 'interval') : '-',
-      on ? setting(keepalive, defaults, 'count') : '-',
-      userTimeout,
-      listening ? '-' : nextText,
-      on && !listening ? String(probes) : '-',
-    ]);
+    const probes = socket.info.probes ?? socket.entry?.probesOut ?? 0;
+    const next = nextProbe(socket.keepalive, socket.info, socket.entry, probes);
+    if (reporter.json) reporter.event('socket', socketFields(pid, socket, defaults, probes, next), null, now);
+    else rows.push(socketRow(socket, defaults, probes, next));
   }
 
   const namespaceText = namespace ? `, network namespace ${namespace}${sameNamespace ? '' : ' (not this one)'}` : '';
@@ -242,8 +283,7 @@ export function runInspect(argv: readonly string[]): number {
       : 'system defaults there: unknown (reading them needs CAP_SYS_ADMIN)',
   );
   if (sockets.length === 0) return ExitCode.OK;
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) reporter.line(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  reporter.line(table(rows));
   if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
   return ExitCode.OK;
 }

@@ -1,10 +1,12 @@
-// /proc/PID/net/tcp and tcp6 (Linux): every TCP socket of a network
+// An independent reader of the kernel's socket table for tests:
+// /proc/PID/net/tcp and tcp6 (Linux), every TCP socket of a network
 // namespace with its state and its timer, the "timer:(keepalive,...)" of
-// `ss -o`. Needs no privilege for the calling process's own namespace.
+// `ss -o`. The command reads the same through sock_diag (lib/diagnostics.ts);
+// tests compare the two.
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import type { TcpStateName } from '../index';
-import { formatIPv6 } from './capture';
+import { formatIPv6 } from '../../lib/diagnostics';
+import type { TcpStateName } from '../../lib/index';
 
 /** The timer pending on a socket (the "tr" column). */
 export type TimerKind = 'none' | 'retransmit' | 'keepalive' | 'time-wait' | 'zero-window-probe';
@@ -107,4 +109,3 @@ export function readProcTcp(pid: number | 'self' = 'self'): Map<number, ProcTcpE
   return byInode;
 }
 
-export const procNetAvailable = process.platform === 'linux';

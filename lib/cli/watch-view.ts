@@ -1,0 +1,97 @@
+// What the live view prints for one connection, as pure functions: the
+// ledger's events as lines and JSON fields, and the connection's status
+// (state, countdown to the next probe, unanswered probes, last ACK).
+import type { KeepaliveState, TcpStateName } from '../index';
+import type { Segment } from './capture';
+import { formatCountdown, formatElapsed } from './format';
+import type { Ledger, LedgerEvent, Sample, TimerReading } from './ledger';
+import { describeFlags, type SegmentLabel } from './segments';
+import { nextProbe, type SocketTimer } from './timers';
+
+export type { TimerReading };
+
+/** What the watcher knows of its connection. */
+export interface ConnectionView {
+  readonly state: TcpStateName;
+  readonly settings: KeepaliveState;
+  readonly sample: Sample | null;
+  readonly timer: TimerReading | null;
+  readonly ledger: Ledger;
+}
+
+export interface Output {
+  /** The event's name; null: a line for people only (no JSON). */
+  readonly name: string | null;
+  readonly fields: Record<string, unknown>;
+  /** null: JSON only. */
+  readonly text: string | null;
+  readonly at: number;
+}
+
+function limitText(settings: KeepaliveState): string {
+  const userTimeout = settings.userTimeout ?? 0;
+  if (userTimeout > 0) return ` (dropped at the user timeout, ${formatElapsed(userTimeout)} after the last ACK)`;
+  return settings.count !== null ? `/${settings.count}` : '';
+}
+
+export function ledgerOutput(event: LedgerEvent, settings: KeepaliveState): Output {
+  const { at } = event;
+  if (event.kind === 'note') return { name: null, fields: {}, text: event.text, at };
+  if (event.kind === 'peer-probe') return { name: 'peer-probe', fields: { source: event.source }, text: event.text, at };
+  if (event.kind === 'answer') {
+    const detail = event.answer === 'RST' ? 'the peer answered the probe with a reset' : event.rttMs !== null ? `answered in ${formatElapsed(event.rttMs)}` : 'probe answered';
+    const fields = { kind: event.answer, rttMs: event.rttMs, answeredProbes: event.answeredProbes, source: event.source };
+    return { name: 'answer', fields, text: `${event.text}  ${detail}`, at };
+  }
+  const { probe, unanswered, source, onDemand, seq, note } = event;
+  const parts = [`probe ${probe}`, `unanswered ${unanswered}${limitText(settings)}`];
+  if (onDemand) parts.push('sent on demand');
+  if (note) parts.push(note);
+  const fields = { probe, unanswered, source, onDemand, ...(seq !== undefined ? { seq } : {}), ...(note ? { note } : {}) };
+  return { name: 'probe', fields, text: `${event.text ?? '-> keepalive probe'}  ${parts.join(', ')}`, at };
+}
+
+/** The JSON-only 'packet' event of a captured segment (the text view shows what it meant). */
+export function packetFields(segment: Segment, label: SegmentLabel, outgoing: boolean): Record<string, unknown> {
+  return { direction: outgoing ? 'out' : 'in', label, seq: segment.seq, ack: segment.ack, length: segment.payloadLength, window: segment.window, flags: describeFlags(segment.flags) };
+}
+
+export function unansweredNow(view: ConnectionView): number {
+  return Math.max(view.ledger.unanswered, view.sample?.info.probes ?? 0);
+}
+
+/** When this side's next probe leaves, ms since the epoch; null if none is scheduled. */
+export function nextProbeAt(view: ConnectionView): number | null {
+  const { sample, ledger, timer } = view;
+  if (!sample) return null;
+  const lastProbeAgo = ledger.lastProbeAt === null ? null : sample.at - ledger.lastProbeAt;
+  const timerThen: SocketTimer | null = timer ? { timer: timer.timer as SocketTimer['timer'], timerLeftMs: Math.max(0, timer.readAt + timer.timerLeftMs - sample.at) } : null;
+  const next = nextProbe(view.settings, sample.info, timerThen, unansweredNow(view), lastProbeAgo);
+  return next.kind === 'in' ? sample.at + next.ms : null;
+}
+
+export function statusFields(view: ConnectionView, now: number): Record<string, unknown> {
+  const next = nextProbeAt(view);
+  const unacked = view.sample?.info.unacked ?? 0;
+  return {
+    state: view.state,
+    keepalive: view.settings.enable,
+    nextProbeInMs: next === null ? null : Math.max(0, Math.round(next - now)),
+    unanswered: unansweredNow(view),
+    count: view.settings.count,
+    lastAckAgoMs: Math.round(now - view.ledger.lastAckAt),
+    ...(unacked > 0 ? { suspended: 'unacknowledged data: retransmission governs, not keepalive' } : {}),
+  };
+}
+
+export function statusText(view: ConnectionView, now: number): string {
+  const fields = statusFields(view, now);
+  const { settings } = view;
+  const parts = [String(fields.state)];
+  if (!settings.enable) parts.push('keepalive off');
+  else if (fields.suspended) parts.push('keepalive suspended: data unacknowledged');
+  else if (fields.nextProbeInMs !== null) parts.push(`next probe in ${formatCountdown(fields.nextProbeInMs as number)}`);
+  if (settings.enable) parts.push(`unanswered ${fields.unanswered}${settings.count !== null ? `/${settings.count}` : ''}`);
+  parts.push(`last ACK ${formatElapsed(fields.lastAckAgoMs as number)} ago`);
+  return parts.join(' | ');
+}
