@@ -73,6 +73,15 @@ void StoreState(double* at, const KeepaliveState& state);
 Napi::Value DefaultsResult(Napi::Env env, double* slots, const Status& status,
                            const SystemDefaults& defaults);
 
+// A function of an OS's own bindings, enumerable and read-only like the
+// portable ones, with `slots` as its data (info.Data()).
+inline Napi::PropertyDescriptor SlotsFunction(
+    Napi::Env env, Napi::Object exports, const char* name,
+    Napi::Value (*callback)(const Napi::CallbackInfo&), double* slots) {
+  return Napi::PropertyDescriptor::Function(env, exports, name, callback,
+                                            napi_enumerable, slots);
+}
+
 // --- Defined by each OS's binding file -------------------------------------
 
 // Adds this OS's own functions and values to the exports (Linux: the

@@ -55,8 +55,7 @@ Napi::Value FindSocketJs(const Napi::CallbackInfo& info) {
 void RegisterPlatformExtras(Napi::Env env, Napi::Object exports,
                             double* slots) {
   exports.DefineProperties({
-      Napi::PropertyDescriptor::Function(env, exports, "findSocket",
-                                         FindSocketJs, napi_enumerable, slots),
+      SlotsFunction(env, exports, "findSocket", FindSocketJs, slots),
   });
 }
 
