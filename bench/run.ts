@@ -2,10 +2,11 @@
 // accepted connections, and memory over many calls, all in one run.
 //
 //   node --expose-gc build/bench/run.js [--quick] [--strict] [--out FILE]
-//     [--only micro,trace,scale,memory,watch,instructions]
+//     [--only micro,trace,scale,setup,memory,watch,instructions]
 //
-// The default parts are micro, trace, scale, memory and watch (the command
-// left running: bench/watch.ts); `instructions`
+// The default parts are micro, trace, scale, setup (connection set-up with the
+// process-wide default against without), memory and watch (the command left
+// running: bench/watch.ts); `instructions`
 // (callgrind's instruction counts, a few minutes) runs only when named.
 // --quick   a smoke test for CI (well under a minute): every case runs, leaves
 //           the configuration it should, and makes the same system calls as
@@ -37,13 +38,14 @@ import {
 } from './report';
 import { countInstructions, valgrindAvailable, type InstructionCount } from './instructions';
 import { runWatch, watchTable, watchTargets, type WatchReport } from './watch';
+import { runSetup, setupTable, type SetupSummary } from './setup';
 import { runScale, SCALE_MODES, type ScaleMode, type ScaleRun } from './scale';
 import { resolveFloors, straceAvailable, straceVersion, traceCases, type TracedCase } from './trace';
 
 const CHILD = path.join(BUILD_DIR, 'child.js');
-const PARTS = ['micro', 'trace', 'scale', 'memory', 'watch', 'instructions'] as const;
+const PARTS = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch', 'instructions'] as const;
 type Part = (typeof PARTS)[number];
-const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'memory', 'watch'];
+const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch'];
 
 interface Settings {
   quick: boolean;
@@ -54,6 +56,8 @@ interface Settings {
   repMs: number;
   connections: number;
   scaleRounds: number;
+  setupConnections: number;
+  setupRounds: number;
   memoryCalls: number;
 }
 
@@ -81,6 +85,8 @@ function parseArgs(argv: string[]): Settings {
     repMs: quick ? 5 : 50,
     connections: quick ? 1_000 : 10_000,
     scaleRounds: quick ? 1 : 3,
+    setupConnections: quick ? 200 : 2_000,
+    setupRounds: quick ? 2 : 9,
     memoryCalls: quick ? 20_000 : 1_000_000,
   };
 }
@@ -187,6 +193,12 @@ async function main(): Promise<void> {
   }
   const scale: ScaleSummary[] = scaleSummaries(scaleRuns);
 
+  let setup: SetupSummary[] = [];
+  if (settings.parts.has('setup')) {
+    log(`connection set-up with and without the default, ${settings.setupConnections} connections x ${settings.setupRounds} rounds...`);
+    setup = await runSetup(settings.setupConnections, settings.setupRounds, log);
+  }
+
   let memory: MemorySummary[] = [];
   if (settings.parts.has('memory')) {
     log(`memory over ${settings.memoryCalls.toLocaleString('en-US')} calls per function...`);
@@ -217,6 +229,7 @@ async function main(): Promise<void> {
     versions: { 'tcp-keepalive': packageVersion(), ...(peers?.versions ?? {}), cc: compiler, strace },
     micro: { rounds: settings.microRounds, repetitionMs: settings.repMs, rows },
     scale: { runs: scaleRuns, summary: scale },
+    setup: { connections: settings.setupConnections, rounds: settings.setupRounds, summary: setup },
     memory,
     watch,
     instructions,
@@ -233,6 +246,7 @@ async function main(): Promise<void> {
     `load average before ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after ${m.loadAverageAfter.map((v) => v.toFixed(2)).join(' ')}`,
     rows.length ? microTable(rows, settings.microRounds) : '',
     scaleTable(scale),
+    setupTable(setup, settings.setupConnections, settings.setupRounds),
     memoryTable(memory),
     watch ? watchTable(watch) : '',
     instructionTable(instructions),

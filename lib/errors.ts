@@ -85,6 +85,11 @@ export function invalidArgValue(name: string, value: unknown, reason: string, ca
   );
 }
 
+/** A bad environment variable: `TCP_KEEPALIVE="idle=x": bad part 'idle=x': ...`. */
+export function invalidEnvironment(variable: string, text: string, reason: string, caller?: Function) {
+  return withCode(new TypeError(`${variable}=${JSON.stringify(text)}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller);
+}
+
 export function outOfRange(name: string, range: string, value: unknown, caller?: Function) {
   return withCode(
     new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`),

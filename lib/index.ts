@@ -15,6 +15,14 @@ export {
   systemDefaults,
 } from './keepalive';
 export { configureAgent, undiciConnect, type UndiciConnector } from './integrations';
+export {
+  DEAD_PEER_CHANNEL,
+  getDefaultKeepalive,
+  setDefaultKeepalive,
+  type ConnectionInfo,
+  type DeadPeerMessage,
+  type DefaultKeepaliveOptions,
+} from './default';
 export type {
   Capabilities,
   FieldCapability,

@@ -37,9 +37,18 @@ const MAX_BUFFER_OPTION = binding.maxOptionLength;
 // copy the listener's options (see capabilities().listenerInheritance).
 const kPending = Symbol('tcp-keepalive.pending');
 const kPerConnection = Symbol('tcp-keepalive.perConnection');
+// Set on a socket or server the application configured itself: the process
+// default (setDefaultKeepalive) leaves it alone from then on.
+const kExplicit = Symbol('tcp-keepalive.explicit');
 interface Configurable {
   [kPending]?: KeepaliveRequest;
   [kPerConnection]?: KeepaliveRequest;
+  [kExplicit]?: true;
+}
+
+/** Whether setKeepalive() was called on this socket or server. */
+export function configuredExplicitly(target: object): boolean {
+  return (target as Configurable)[kExplicit] === true;
 }
 
 function fieldsIn(mask: number): KeepaliveField[] {
@@ -92,9 +101,18 @@ function apply(fd: number, request: KeepaliveRequest, caller: Function): Keepali
  * the socket is gone then, the write-only call does (no snapshot, rollback
  * or read-back to pay for on every connection).
  */
-function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
-  const rc = binding.writeKeepaliveNoRollback(descriptorOf(socket, applyOrDestroy), loadRequest(request));
+export function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
+  const rc = writeKeepaliveNoRollback(descriptorOf(socket, applyOrDestroy), request);
   if (rc < 0) socket.destroy(nativeError(rc));
+}
+
+/**
+ * Writes the request to a descriptor without snapshot, rollback or
+ * read-back: the binding's rc, < 0 on failure (the caller destroys the
+ * socket then).
+ */
+export function writeKeepaliveNoRollback(fd: number, request: KeepaliveRequest): number {
+  return binding.writeKeepaliveNoRollback(fd, loadRequest(request));
 }
 
 /**
@@ -195,10 +213,14 @@ export function setKeepalive(target: KeepaliveTarget, options?: KeepaliveOptions
 /**
  * setKeepalive() with options already read and checked. Called later (on a
  * connection) it is its own `caller`: stack traces then start where it was
- * called, not at a function no longer on the stack.
+ * called, not at a function no longer on the stack. The socket or server is
+ * then configured explicitly: the process default no longer touches it.
  */
 export function applyRequest(target: KeepaliveTarget, request: KeepaliveRequest, caller: Function): KeepaliveState | null {
   const fd = descriptorOf(target, caller);
+  // The application's own choice (also through configureAgent/undiciConnect):
+  // the process default leaves this socket or server alone from now on.
+  if (typeof target === 'object') (target as Configurable)[kExplicit] = true;
   if (target instanceof net.Server) return configureServer(target, request, caller);
   if (fd === NOT_YET) {
     deferUntilConnected(target as net.Socket, request);

@@ -104,7 +104,7 @@ describe.skipIf(!linux)("another process's sockets", () => {
     try {
       const [state, closed] = processKeepalive(pidfd, [fd, 1_000_000]);
       const kernel = kernelKeepalive(client);
-      expect(state).toMatchObject({ enable: kernel.keepalive === 1, idle: kernel.idle * 1000, interval: kernel.interval * 1000, count: kernel.count });
+      expect(state).toMatchObject({ enable: kernel.keepalive === 1, idle: kernel.idle! * 1000, interval: kernel.interval! * 1000, count: kernel.count });
       expect(closed).toMatchObject({ code: 'EBADF', syscall: 'pidfd_getfd' });
     } finally {
       closeSync(pidfd);

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..');
-const EXPORTS = ['capabilities', 'configureAgent', 'constants', 'getKeepalive', 'getSockOpt', 'getTcpInfo', 'setKeepalive', 'setSockOpt', 'systemDefaults', 'undiciConnect'];
+const EXPORTS = [
+  'DEAD_PEER_CHANNEL', 'capabilities', 'configureAgent', 'constants', 'getDefaultKeepalive', 'getKeepalive', 'getSockOpt',
+  'getTcpInfo', 'setDefaultKeepalive', 'setKeepalive', 'setSockOpt', 'systemDefaults', 'undiciConnect',
+];
 
 const PROBE = `
 import { createRequire } from 'node:module';
@@ -36,6 +39,8 @@ describe('package entry points', () => {
     const pkg = JSON.parse(execFileSync(process.execPath, ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }));
     expect(pkg.exports['.'].require).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(pkg.exports['.'].import).toEqual({ types: './dist/index.d.mts', default: './dist/index.mjs' });
+    expect(pkg.exports['./register'].require).toEqual({ types: './dist/register.d.ts', default: './dist/register.js' });
+    expect(pkg.exports['./register'].import).toEqual({ types: './dist/register.d.mts', default: './dist/register.mjs' });
     expect(pkg.engines.node).toBe('>=20');
   });
 });

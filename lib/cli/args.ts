@@ -1,6 +1,7 @@
 // The command line: a small parser (no dependencies), durations, counts and
 // endpoints, each rejected with one line that says what was wrong.
 import net from 'node:net';
+import { DURATION_SYNTAX, parseDuration as parseDurationMs } from '../duration';
 import { usageError } from './exit';
 
 export interface OptionSpec {
@@ -65,18 +66,12 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
   return { positionals, options };
 }
 
-const DURATION = /^(\d+(?:\.\d*)?|\.\d+)(ms|s|m|min|h)?$/i;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
-
 /** "30" (seconds), "500ms", "30s", "2m", "1h", "1.5s" -> milliseconds. */
 export function parseDuration(text: string, option: string): number {
-  const match = DURATION.exec(text.trim());
-  if (!match) {
-    throw usageError(`invalid duration '${text}' for ${option}: use seconds (30) or a unit: 500ms, 30s, 2m, 1h`);
-  }
-  const ms = Number(match[1]) * UNIT_MS[(match[2] ?? 's').toLowerCase()]!;
+  const ms = parseDurationMs(text);
+  if (Number.isNaN(ms)) throw usageError(`invalid duration '${text}' for ${option}: ${DURATION_SYNTAX}`);
   if (!Number.isFinite(ms)) throw usageError(`invalid duration '${text}' for ${option}: too large`);
-  return Math.round(ms * 1000) / 1000;
+  return ms;
 }
 
 export function parseInteger(text: string, option: string, min: number, max: number): number {

@@ -75,10 +75,32 @@ Commands:
   inspect PID [--json]                the TCP connections of a running process (Linux)
   demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
   report [--json|--markdown]          what this OS, kernel and Node honour, found by trying it
+  advise --detect-within T [options]  values that find a dead peer in time, and the TCP_KEEPALIVE= line
 
 Run 'tcp-keepalive <command> --help' for a command's options.
   -h, --help       this help
   -V, --version    the version
+
+${DURATIONS}
+
+${EXIT_CODES}`;
+
+export const ADVISE_HELP = `Usage: tcp-keepalive advise --detect-within T [--idle-timeout T] [--connections N] [--busy] [--json]
+
+Recommends idle, interval and count that find a dead peer within T of its last packet
+and send the first probe before a NAT, load balancer or firewall forgets an idle
+connection; shows the probe traffic at N connections, and prints the TCP_KEEPALIVE=
+line (for node --require tcp-keepalive/register) and the code line.
+
+  --detect-within T    the longest a dead peer may go unnoticed (required)
+  --idle-timeout T     the idle timeout of the middlebox on the path (default 240 s:
+                       Azure Load Balancer's 4 min, the strictest documented default;
+                       AWS Gateway Load Balancer and Network Firewall: 350 s)
+  --connections N      connections to cost the probes for (default 1)
+  --busy               the connections carry data: also bound unacknowledged data with
+                       userTimeout (keepalive does not probe while data is in flight)
+  --json               one JSON object: options, detectionMs, traffic, environment, code
+  -h, --help           this help
 
 ${DURATIONS}
 
@@ -114,9 +136,12 @@ export const LISTEN_HELP = `Usage: tcp-keepalive listen [HOST:]PORT [options]
 A server: prints the defaults and the options of its listening socket (connections
 it accepts inherit them), then each connection as it comes, is probed and ends.
 It sends nothing and discards what it receives. Port 0 picks a free port.
-Ctrl-C stops it (exit code 130).
+Ctrl-C stops it (exit code 130). It ends with the verdict 'inspect' gives (see
+'tcp-keepalive inspect --help') on the connections still open.
 
 ${WATCH_OPTIONS}
+      --silent-after T    the verdict's thresholds (see 'inspect --help'):
+      --close-wait-after T  1h and 60s unless given
 
 ${DURATIONS}
 
@@ -133,8 +158,17 @@ Linux only. Each socket is read through a duplicate made with pidfd_getfd (Linux
 which needs root or CAP_SYS_PTRACE, or the same user with ptrace allowed
 (kernel.yama.ptrace_scope = 0). The process's sockets are only read, never changed.
 
-  --json       one JSON object for the process, then one per socket
-  -h, --help   this help
+It ends with a verdict: connections per state, and each finding with what to do:
+half-open candidates (ESTABLISHED and silent longer than keepalive allows, or with
+keepalive off and silent for --silent-after), CLOSE_WAIT connections older than
+--close-wait-after (the peer closed, the process never did: a leak keepalive cannot
+fix), and several connections from one peer address of which only the newest is live.
+
+  --json                   one JSON object for the process, one per socket, then the verdict
+  --silent-after DURATION  keepalive off and silent this long: half-open candidate (default 1h)
+  --close-wait-after DURATION
+                           CLOSE_WAIT this long: a leak (default 60s)
+  -h, --help               this help
 
 ${EXIT_CODES}`;
 

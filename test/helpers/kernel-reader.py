@@ -12,7 +12,11 @@
 # TCP_KEEPIDLE (Linux, Windows 10 1709+) or TCP_KEEPALIVE (macOS); a field
 # whose option Python does not define (TCP_USER_TIMEOUT outside Linux) reads
 # as null and cannot be written. Values are in the kernel's own units.
-import ctypes, json, socket, struct, sys
+#
+# {"do": "session", "targets": [{"pid", "fd"}, ...]} (Linux) reads sockets of other processes
+# instead: descriptor fd of process pid, duplicated with pidfd_getfd (Linux 5.6+, needs ptrace
+# rights over it: we are root), kept, and read on each request line (see below).
+import ctypes, json, os, socket, struct, sys, time
 
 T = socket.IPPROTO_TCP
 
@@ -76,13 +80,44 @@ def tcpinfo(s):
         # macOS numbers states from CLOSED 0 (ESTABLISHED 4); no probe counter.
         return {"state": raw[0], "probes": None, "bytesReceived": struct.unpack_from("=Q", raw, 88)[0], "length": len(raw)}
     raw = s.getsockopt(T, socket.TCP_INFO, 256)
-    return {"state": raw[0], "probes": raw[3], "bytesReceived": struct.unpack_from("=Q", raw, 128)[0], "length": len(raw)}
+    now = time.time() * 1000
+    last_data_recv, last_ack_recv = struct.unpack_from("=II", raw, 52)
+    return {"state": raw[0], "probes": raw[3], "unacked": struct.unpack_from("=I", raw, 24)[0],
+            "bytesReceived": struct.unpack_from("=Q", raw, 128)[0], "length": len(raw),
+            # Date.now() of the moment the kernel last heard from the peer (what keepalive counts from).
+            "lastPacketAt": now - min(last_data_recv, last_ack_recv),
+            "localPort": s.getsockname()[1] if s.family in (socket.AF_INET, socket.AF_INET6) else None}
+
+
+def remote(pid, fd):
+    SYS_pidfd_getfd = 438  # x86_64 and aarch64 alike (the generic syscall table)
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    try:
+        copy = libc.syscall(SYS_pidfd_getfd, pidfd, fd, 0)
+        if copy < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, "pidfd_getfd(pid %d, fd %d): %s" % (pid, fd, os.strerror(err)))
+    finally:
+        os.close(pidfd)
+    return socket.socket(fileno=copy)
 
 
 op = json.loads(sys.argv[1])
 if op["do"] == "options":
     # What this reader can read: no socket needed.
     print(json.dumps({field: name is not None for field, (level, name) in OPTIONS.items()}))
+    sys.exit(0)
+if op["do"] == "session":
+    # Hold duplicates of every target from now on (a socket closed by its process stays
+    # readable: TCP_INFO of a connection that ended still says when its peer last spoke), then
+    # answer each request line on stdin with one line, the answers for all targets in order.
+    held = [remote(t["pid"], t["fd"]) for t in op["targets"]]
+    print(json.dumps("ready"), flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            request = json.loads(line)
+            print(json.dumps([tcpinfo(h) if request["do"] == "tcpinfo" else read(h) for h in held]), flush=True)
     sys.exit(0)
 s, release = open_socket(op)
 try:

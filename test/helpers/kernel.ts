@@ -6,7 +6,8 @@
 // A field whose option this platform's Python does not define (TCP_USER_TIMEOUT
 // outside Linux) reads as null: `readerHas` says which, and `onThisPlatform`
 // turns a Linux-shaped expectation into this platform's.
-import { spawnSync, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import net from 'node:net';
 import { binding } from '../../lib/native';
@@ -28,6 +29,23 @@ export interface KernelTcpInfo {
   probes: number | null;
   bytesReceived: number;
   length: number;
+}
+
+/** Linux tcp_info, as a session reads it (see openKernelSession). */
+export interface KernelTcpInfoLinux extends KernelTcpInfo {
+  probes: number;
+  /** Segments sent and not yet acknowledged (tcpi_unacked). */
+  unacked: number;
+  /** Date.now() of the moment the kernel last heard from the peer (last data or ACK). */
+  lastPacketAt: number;
+  /** Local port (TCP), null for other families. */
+  localPort: number | null;
+}
+
+/** Descriptor `fd` of another process (read through a pidfd_getfd duplicate). */
+export interface RemoteSocket {
+  readonly pid: number;
+  readonly fd: number;
 }
 
 const PYTHON = process.env.PYTHON ?? 'python3';
@@ -70,6 +88,41 @@ function run<T>(target: Target | null, op: Record<string, unknown>): T {
   const result = spawnSync(PYTHON, [READER, JSON.stringify(op)], { stdio, encoding: 'utf8', env: READER_ENV });
   if (result.status !== 0) throw new Error(`independent reader failed: ${result.stderr || result.error}`);
   return JSON.parse(result.stdout) as T;
+}
+
+/**
+ * Linux: a reader that holds duplicates of sockets of other processes from its start: reads
+ * answer at once (no process to start) and still work after a process closed its socket.
+ */
+export interface KernelSession {
+  tcpInfo(): Promise<KernelTcpInfoLinux[]>;
+  keepalive(): Promise<KernelKeepalive[]>;
+  close(): void;
+}
+
+export async function openKernelSession(targets: readonly RemoteSocket[]): Promise<KernelSession> {
+  const child = spawn(PYTHON, [READER, JSON.stringify({ do: 'session', targets })], { stdio: ['pipe', 'pipe', 'pipe'], env: READER_ENV });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  const failAll = (why: string): void => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`independent reader session: ${why}${stderr ? `: ${stderr}` : ''}`));
+  };
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(JSON.parse(line)));
+  child.on('close', (code) => failAll(`exited (${code})`));
+  child.on('error', (err) => failAll(err.message));
+  const next = <T>(): Promise<T> => new Promise<T>((resolve, reject) => waiting.push({ resolve: resolve as (v: unknown) => void, reject }));
+  const ask = <T>(op: object): Promise<T> => {
+    const answer = next<T>();
+    child.stdin.write(`${JSON.stringify(op)}\n`);
+    return answer;
+  };
+  await next<string>();
+  return {
+    tcpInfo: () => ask<KernelTcpInfoLinux[]>({ do: 'tcpinfo' }),
+    keepalive: () => ask<KernelKeepalive[]>({ do: 'read' }),
+    close: () => child.stdin.end(),
+  };
 }
 
 let options: Record<keyof KernelKeepalive, boolean> | undefined;

@@ -21,6 +21,7 @@ import { formatCountdown, formatEndpoint, formatSetting } from '../format';
 import { INSPECT_HELP } from '../help';
 import { Reporter } from '../output';
 import { nextProbe, type NextProbe } from '../timers';
+import { parseVerdictOptions, reportVerdict, socketRecord, verdict, VERDICT_OPTIONS } from '../verdict';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -243,6 +244,7 @@ function table(rows: readonly string[][]): string {
 export function runInspect(argv: readonly string[]): number {
   const args = parseArgs('inspect', argv, [
     { name: 'json', value: false },
+    ...VERDICT_OPTIONS,
     { name: 'help', short: 'h', value: false },
   ]);
   if (args.options.has('help')) {
@@ -257,6 +259,7 @@ export function runInspect(argv: readonly string[]): number {
     throw new CliError(`inspect is not available on this system: it reads another process's sockets with pidfd_getfd (Linux); this is ${process.platform}`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
   }
   const reporter = new Reporter(args.options.has('json'));
+  const verdictOptions = parseVerdictOptions(args);
   const commandLine = readText(`/proc/${pid}/cmdline`);
   if (commandLine === null) throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
   const command = commandLine.split('\0').filter(Boolean).join(' ').replace(/\s+/g, ' ') || (readText(`/proc/${pid}/comm`)?.trim() ?? '?');
@@ -285,5 +288,10 @@ export function runInspect(argv: readonly string[]): number {
   if (sockets.length === 0) return ExitCode.OK;
   reporter.line(table(rows));
   if (defaults) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
+
+  const records = sockets.map(({ fd, keepalive, info, entry }) =>
+    socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }),
+  );
+  reportVerdict(reporter, verdict(records, verdictOptions), now);
   return ExitCode.OK;
 }

@@ -2,7 +2,7 @@
 // the options of its listening socket (which accepted connections inherit),
 // then each connection as it comes, is probed and ends.
 import net from 'node:net';
-import { getKeepalive, setKeepalive, type KeepaliveState } from '../../index';
+import { getKeepalive, getTcpInfo, setKeepalive, type KeepaliveState } from '../../index';
 import { parseArgs, parseHostPort } from '../args';
 import { flowFilter, tryCapture } from '../capture';
 import { settingsTable } from '../describe';
@@ -12,6 +12,7 @@ import { LISTEN_HELP } from '../help';
 import { Controls, Monitor } from '../monitor';
 import { Reporter } from '../output';
 import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
+import { parseVerdictOptions, reportVerdict, socketRecord, verdict, VERDICT_OPTIONS } from '../verdict';
 import { ConnectionWatcher, describeConnection } from '../watcher';
 import { captureLine, reportConnected, safeSystemDefaults } from './connect';
 import { SignalGate } from './signals';
@@ -39,7 +40,7 @@ function listen(server: net.Server, host: string | null, port: number): Promise<
 }
 
 export async function runListen(argv: readonly string[]): Promise<number> {
-  const args = parseArgs('listen', argv, WATCH_OPTIONS);
+  const args = parseArgs('listen', argv, [...WATCH_OPTIONS, ...VERDICT_OPTIONS]);
   if (args.options.has('help')) {
     process.stdout.write(LISTEN_HELP);
     return ExitCode.OK;
@@ -53,6 +54,7 @@ export async function runListen(argv: readonly string[]): Promise<number> {
   }
   const { host, port } = parseHostPort(args.positionals[0]!, true);
   const settings = parseWatchSettings(args);
+  const verdictOptions = parseVerdictOptions(args);
   const reporter = new Reporter(settings.json);
 
   const server = net.createServer();
@@ -139,6 +141,16 @@ export async function runListen(argv: readonly string[]): Promise<number> {
 
   monitor.tick();
   const open = monitor.connections;
+  const records = open.flatMap((watcher) => {
+    const { socket } = watcher;
+    try {
+      const peer = socket.remoteAddress === undefined ? null : { address: socket.remoteAddress, port: socket.remotePort ?? 0 };
+      return [socketRecord(`#${watcher.id}`, getTcpInfo(socket), getKeepalive(socket), peer)];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+  reportVerdict(reporter, verdict(records, verdictOptions), Date.now());
   for (const watcher of open) watcher.stop(signal === 'duration' ? 'stopped' : 'interrupted');
   monitor.stop();
   server.close();

@@ -1,0 +1,66 @@
+// The TCP_KEEPALIVE variable: "idle=30s,interval=5s,count=4[,userTimeout=60s]",
+// durations in the command line's syntax (lib/duration.ts).
+import { invalidEnvironment } from './errors';
+import { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
+import type { KeepaliveOptions } from './types';
+import { validateKeepaliveOptions } from './validators';
+
+export const ENVIRONMENT_VARIABLE = 'TCP_KEEPALIVE';
+
+type SpecKey = 'idle' | 'interval' | 'count' | 'userTimeout';
+const KEYS: readonly SpecKey[] = ['idle', 'interval', 'count', 'userTimeout'];
+
+function problem(variable: string, text: string, part: string, why: string, caller: Function) {
+  return invalidEnvironment(variable, text, `bad part '${part}': ${why}`, caller);
+}
+
+/**
+ * The options `text` describes. Throws ERR_INVALID_ARG_VALUE naming the
+ * variable and the bad part: an unknown or repeated key, a malformed number,
+ * a value out of this kernel's range.
+ */
+export function parseKeepaliveSpec(text: string, variable = ENVIRONMENT_VARIABLE): KeepaliveOptions {
+  const options: KeepaliveOptions = {};
+  if (text.trim() === '') {
+    throw invalidEnvironment(variable, text, `empty: expected e.g. ${ENVIRONMENT_VARIABLE}="idle=30s,interval=5s,count=4"`, parseKeepaliveSpec);
+  }
+  for (const rawPart of text.split(',')) {
+    const part = rawPart.trim();
+    const eq = part.indexOf('=');
+    const key = (eq === -1 ? part : part.slice(0, eq).trim()) as SpecKey;
+    if (!KEYS.includes(key)) {
+      throw problem(variable, text, part, `expected key=value with a key of ${KEYS.join(', ')}`, parseKeepaliveSpec);
+    }
+    if (eq === -1) throw problem(variable, text, part, 'no value (key=value)', parseKeepaliveSpec);
+    if (options[key] !== undefined) throw problem(variable, text, part, `${key} is given twice`, parseKeepaliveSpec);
+    const value = part.slice(eq + 1).trim();
+    let parsed: number;
+    if (key === 'count') {
+      if (!/^\d+$/.test(value)) throw problem(variable, text, part, 'count must be a whole number', parseKeepaliveSpec);
+      parsed = Number(value);
+    } else {
+      parsed = parseDuration(value);
+      if (Number.isNaN(parsed)) throw problem(variable, text, part, `not a duration: ${DURATION_SYNTAX}`, parseKeepaliveSpec);
+    }
+    try {
+      // One field at a time, so that the message names the part at fault.
+      validateKeepaliveOptions({ [key]: parsed }, parseKeepaliveSpec);
+    } catch (error) {
+      const reason = (error as Error).message.replace(/^The value of "options\.\w+" is /, '');
+      throw problem(variable, text, part, reason, parseKeepaliveSpec);
+    }
+    options[key] = parsed;
+  }
+  return options;
+}
+
+/** The TCP_KEEPALIVE text for `options`, which parseKeepaliveSpec() reads back. */
+export function formatKeepaliveSpec(options: KeepaliveOptions): string {
+  const parts: string[] = [];
+  for (const key of KEYS) {
+    const value = options[key];
+    if (value === undefined) continue;
+    parts.push(`${key}=${key === 'count' ? value : formatDuration(value)}`);
+  }
+  return parts.join(',');
+}
