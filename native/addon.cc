@@ -12,8 +12,6 @@
 // arguments per call. Which slot holds what is exported as `slotIndex`.
 #include <napi.h>
 
-#include <cerrno>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
