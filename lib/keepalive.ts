@@ -270,22 +270,25 @@ export function systemDefaults(): SystemDefaults {
  * slot is named through the binding's state names; every other slot is a
  * number, NaN (not reported here) becoming null.
  */
-function compileTcpInfoReader(fields: readonly string[], states: readonly string[]): (s: Float64Array, at: number) => TcpInfo {
+function compileTcpInfoReader(fields: readonly string[], states: readonly string[], offset: boolean): (s: Float64Array, at: number) => TcpInfo {
   if (!fields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
   const properties = fields.map((name, slot) => {
     // The names come from the addon; refuse anything but a plain identifier.
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native TCP_INFO field name ${JSON.stringify(name)}`);
-    const value = `s[at + ${slot}]`;
+    const value = offset ? `s[at + ${slot}]` : `s[${slot}]`;
     return name === 'state' ? `${name}: states[${value}] ?? 'UNKNOWN'` : `${name}: ${value} === ${value} ? ${value} : null`;
   });
   return new Function('states', `return function tcpInfoFromSlots(s, at) { return { ${properties.join(', ')} }; };`)(states);
 }
 
-const readTcpInfo = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates);
+// getTcpInfo's, reading the start of `slots` at constant indices (the hot
+// path), and one for records further on (sock_diag, lib/diagnostics.ts).
+const readTcpInfo = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, false);
+const readTcpInfoAt = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, true);
 
 /** TCP_INFO in `s` from slot `at` on, laid out as getTcpInfo writes it (a sock_diag record's too, lib/diagnostics.ts). */
-export function tcpInfoFromSlots(s: Float64Array = slots, at = 0): TcpInfo {
-  return readTcpInfo(s, at);
+export function tcpInfoFromSlots(s: Float64Array, at: number): TcpInfo {
+  return readTcpInfoAt(s, at);
 }
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
