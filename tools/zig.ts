@@ -21,22 +21,21 @@ export interface ZigTarget {
 }
 
 /**
- * The per-OS sources of CMakeLists.txt, by native/'s naming: <name>.cc on
- * every OS, <name>_unix.cc on Linux and macOS, <name>_<os>.cc on that OS
- * only. Read from the directory, so a file added there needs no list here.
+ * The per-OS source lists, read from CMakeLists.txt's
+ * set(TCPKA_SOURCES_<OS> native/a.cc native/b.cc ...), their one definition:
+ * file names relative to native/, the common ones first.
  */
-function nativeSources(os: 'linux' | 'darwin'): string[] {
-  return fs
-    .readdirSync(path.join(REPO, 'native'))
-    .filter((file) => {
-      if (!file.endsWith('.cc')) return false;
-      const suffix = /_(linux|darwin|win|unix)\.cc$/.exec(file)?.[1];
-      return suffix === undefined || suffix === os || suffix === 'unix';
-    })
-    .sort();
+function cmakeSources(os: 'DARWIN' | 'LINUX'): string[] {
+  const cmake = fs.readFileSync(path.join(REPO, 'CMakeLists.txt'), 'utf8');
+  const list = (name: string): string[] => {
+    const match = new RegExp(`^set\\(TCPKA_SOURCES_${name}\\s([^)]*)\\)`, 'm').exec(cmake);
+    if (!match) throw new Error(`CMakeLists.txt has no set(TCPKA_SOURCES_${name} ...)`);
+    return match[1]!.split(/\s+/).filter(Boolean).map((file) => path.relative('native', file));
+  };
+  return [...list('COMMON'), ...list(os)];
 }
-const DARWIN_SOURCES = nativeSources('darwin');
-const LINUX_SOURCES = nativeSources('linux');
+const DARWIN_SOURCES = cmakeSources('DARWIN');
+const LINUX_SOURCES = cmakeSources('LINUX');
 // A dylib whose N-API symbols node provides at load time (cmake-js links
 // with -undefined dynamic_lookup on macOS), with an ad hoc code signature:
 // Apple silicon kills unsigned code, and zig 0.11 signs an x86_64 image only
