@@ -2,35 +2,146 @@
 // lib/native.ts. Not a public API: use the functions of lib/index.ts.
 //
 // Calls return 0 (or a byte length) on success and a negative libuv-style
-// errno on failure; on failure `results[results.length - 1]` is the index in
-// `syscalls` of the call that failed. Values are written to `results`, a
-// Float64Array owned by this thread's instance of the addon.
+// errno on failure; on failure `slots[slotIndex.failedSyscall]` is the index
+// in `syscalls` of the call that failed. Values are written to `slots`, a
+// Float64Array owned by this thread's instance of the addon; a keepalive
+// request is read from the same slots.
 
-/** Keepalive fields; the bit for field i is 1 << i in masks. */
+/**
+ * Keepalive fields, in the order of `keepaliveFields` (native/keepalive.h,
+ * TCPKA_KEEPALIVE_FIELDS): field i has bit 1 << i in masks and slot i.
+ */
 export type NativeFieldName = 'enable' | 'idle' | 'interval' | 'count' | 'userTimeout';
 
+/** Named positions in `slots` (native/addon.cc, TCPKA_SLOTS). */
+export interface NativeSlotIndex {
+  /** Mask of the keepalive fields this platform cannot report. */
+  readonly stateUnsupported: number;
+  /** Mask of the keepalive fields reported as last set (not read back). */
+  readonly stateRemembered: number;
+  readonly defaultsIdle: number;
+  readonly defaultsInterval: number;
+  readonly defaultsCount: number;
+  /** 1 where a default is the OS's documented one (no explicit setting). */
+  readonly defaultsDocumented: number;
+  /** getSockOptInt's value. */
+  readonly intValue: number;
+  /** On failure, the index in `syscalls` of the call that failed. */
+  readonly failedSyscall: number;
+}
+
+/** The portable TCP states, in the order of `tcpStates` (native/keepalive.h, TcpState). */
+export type NativeTcpStateName =
+  | 'UNKNOWN'
+  | 'ESTABLISHED'
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'FIN_WAIT1'
+  | 'FIN_WAIT2'
+  | 'TIME_WAIT'
+  | 'CLOSE'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK'
+  | 'LISTEN'
+  | 'CLOSING';
+
+/**
+ * The TCP_INFO fields besides `state`, in the order of the addon's X-macro
+ * (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which defines them. Units:
+ * times since an event in ms, round-trip and retransmission times in
+ * microseconds, windows in bytes, congestion window and thresholds in
+ * segments; null where the platform does not report the field.
+ */
+export interface NativeTcpInfoNumbers {
+  /** Congestion-avoidance state: 0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss (Linux). */
+  caState: number | null;
+  /** Keepalive (or zero-window) probes sent and not yet answered. */
+  probes: number | null;
+  /** Exponential backoff of the retransmission timer. */
+  backoff: number | null;
+  /** Retransmission timeouts not yet recovered from. */
+  retransmits: number | null;
+  /** Segments retransmitted over the connection's life. */
+  totalRetrans: number | null;
+  /** Retransmission timeout, us. */
+  rto: number | null;
+  /** Delayed-ACK timeout, us. */
+  ato: number | null;
+  /** Send maximum segment size, bytes. */
+  sndMss: number | null;
+  /** Receive maximum segment size, bytes. */
+  rcvMss: number | null;
+  /** Segments sent and not yet acknowledged. */
+  unacked: number | null;
+  /** Segments considered lost. */
+  lost: number | null;
+  /** Segments being retransmitted now. */
+  retrans: number | null;
+  /** Time since data was last sent, ms. */
+  lastDataSent: number | null;
+  /** Time since an ACK was last sent, ms (Linux does not track it: null). */
+  lastAckSent: number | null;
+  /** Time since data was last received, ms. */
+  lastDataRecv: number | null;
+  /** Time since an ACK was last received, ms (a keepalive ACK counts). */
+  lastAckRecv: number | null;
+  /** Path MTU, bytes. */
+  pmtu: number | null;
+  /** Smoothed round-trip time, us. */
+  rtt: number | null;
+  /** Round-trip time variation, us. */
+  rttvar: number | null;
+  /** Minimum round-trip time seen, us. */
+  minRtt: number | null;
+  /** Congestion window, segments. */
+  sndCwnd: number | null;
+  /** Slow-start threshold, segments. */
+  sndSsthresh: number | null;
+  /** The peer's advertised receive window, bytes. */
+  sndWnd: number | null;
+  /** Our advertised receive window, bytes. */
+  rcvWnd: number | null;
+  /** Bytes sent, retransmissions included. */
+  bytesSent: number | null;
+  /** Bytes acknowledged by the peer. */
+  bytesAcked: number | null;
+  /** Bytes received. */
+  bytesReceived: number | null;
+  /** Bytes retransmitted. */
+  bytesRetrans: number | null;
+  /** Segments sent. */
+  segsOut: number | null;
+  /** Segments received. */
+  segsIn: number | null;
+  /** Bytes written by the application and not yet sent. */
+  notsentBytes: number | null;
+}
+
+export type NativeTcpInfoField = 'state' | keyof NativeTcpInfoNumbers;
+
 export interface NativeFieldLimits {
+  /** This platform can change the field. */
   readonly settable: boolean;
+  /** This platform can read the field back from the kernel. */
   readonly readable: boolean;
-  /** Smallest value the kernel accepts, in ms for times. */
+  /** Smallest accepted value (ms for times), after rounding up to `unitMs`. */
   readonly min: number;
-  /** Largest value the kernel accepts, in ms for times. */
+  /** Largest accepted value (ms for times). */
   readonly max: number;
-  /** Granularity the kernel keeps, in ms; 0 for counts and the switch. */
+  /** Granularity the kernel keeps, ms; 0 for counts and the switch. */
   readonly unitMs: number;
 }
 
-export interface NativeCapabilities {
+export type NativeCapabilities = {
+  /** The native back end in use. */
   readonly backend: 'linux' | 'darwin' | 'win32';
-  readonly enable: NativeFieldLimits;
-  readonly idle: NativeFieldLimits;
-  readonly interval: NativeFieldLimits;
-  readonly count: NativeFieldLimits;
-  readonly userTimeout: NativeFieldLimits;
+  /** getTcpInfo() works here. */
   readonly tcpInfo: boolean;
+  /** systemDefaults() works here. */
   readonly systemDefaults: boolean;
+  /** Accepted sockets inherit options set on the listening socket (guaranteed by the OS). */
   readonly listenerInheritance: boolean;
-}
+} & { readonly [F in NativeFieldName]: NativeFieldLimits };
 
 /**
  * Options getSockOpt/setSockOpt refuse on this platform (names first..last
@@ -49,19 +160,26 @@ export interface NativeRefusedOption {
 
 export interface Binding {
   /**
-   * Shared result slots. After get/setKeepalive: [enable (0|1), idle ms,
-   * interval ms, count, userTimeout ms, unsupported mask, remembered mask].
-   * After getTcpInfo: one slot per name in `tcpInfoFields`, NaN where not
-   * available. After systemDefaults: [idle ms, interval ms, count,
-   * documented (0|1)]. After getSockOptInt: [value].
+   * Shared slots, in and out. After get/setKeepalive: field i of
+   * `keepaliveFields` at slot i (enable 0|1, times in ms), then the masks at
+   * `slotIndex.stateUnsupported` and `.stateRemembered`. Before set/
+   * writeKeepaliveNoRollback: the request, in the same slots. After
+   * getTcpInfo: one slot per name in `tcpInfoFields`, NaN where not
+   * available. After (netns)systemDefaults: `slotIndex.defaults*`. After
+   * getSockOptInt: `slotIndex.intValue`.
    */
-  readonly results: Float64Array;
-  /** Names of the system calls, indexed by the failure slot of `results`. */
+  readonly slots: Float64Array;
+  readonly slotIndex: NativeSlotIndex;
+  /** Names of the system calls, indexed by the failure slot. */
   readonly syscalls: readonly string[];
+  /** The keepalive fields; the index is the field's bit and slot. */
+  readonly keepaliveFields: readonly NativeFieldName[];
+  /** The socket option of each field, named in errors (SO_KEEPALIVE, ...). */
+  readonly keepaliveOptions: readonly string[];
   /** Names of the TCP_INFO slots, in order. */
-  readonly tcpInfoFields: readonly string[];
+  readonly tcpInfoFields: readonly NativeTcpInfoField[];
   /** Names of the portable TCP states, indexed by the `state` slot. */
-  readonly tcpStates: readonly string[];
+  readonly tcpStates: readonly NativeTcpStateName[];
   readonly capabilities: NativeCapabilities;
   /** This platform's socket option numbers (SOL_SOCKET, TCP_KEEPIDLE, ...). */
   readonly constants: Readonly<Record<string, number>>;
@@ -69,16 +187,15 @@ export interface Binding {
   getKeepalive(fd: number): number;
   /**
    * Changes the fields whose bit is set in `fields`, all or nothing, then
-   * reads the state back into `results`. The values are taken from
-   * `results` too, in the state's slots: [enable (0|1), idle ms, interval ms,
-   * count, userTimeout ms], already validated and rounded up to the unit.
+   * reads the state back into `slots`. The values are taken from `slots`
+   * too, in the state's slots, already validated and rounded up to the unit.
    */
   setKeepalive(fd: number, fields: number): number;
   /**
    * Writes the same request without snapshot, rollback or read-back: for a
    * socket that is destroyed if this fails.
    */
-  configureKeepalive(fd: number, fields: number): number;
+  writeKeepaliveNoRollback(fd: number, fields: number): number;
   getTcpInfo(fd: number): number;
   /** The source of the numbers on success, a negative errno on failure. */
   systemDefaults(): string | number;

@@ -131,16 +131,16 @@ export function jsCases(loopback: Loopback, peers: Peers | null): JsCase[] {
     {
       id: 'addon.setKeepalive',
       group: 'lib internals',
-      work: 'the N-API call alone: the request in binding.results, then binding.setKeepalive(fd, fields)',
+      work: 'the N-API call alone: the request in binding.slots, then binding.setKeepalive(fd, fields)',
       floor: 'floor.setKeepalive',
       expect: LIB_SET,
       run(n) {
         let sink = 0;
         for (let i = 0; i < n; i++) {
           // The request goes in through the result slots, as lib/keepalive.ts loads it.
-          const slots = binding.results;
-          slots[0] = 1;
-          slots[1] = IDLE_MS[i & 1];
+          const slots = binding.slots;
+          slots[0] = 1; // enable, idle, interval, count, userTimeout: binding.keepaliveFields
+          slots[1] = IDLE_MS[i & 1]!;
           slots[2] = INTERVAL_MS;
           slots[3] = COUNT;
           slots[4] = 0;

@@ -22,7 +22,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import net from 'node:net';
 import { invalidArgType } from './errors';
-import { applyOrDestroy, configureDescriptor, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
+import { applyOrDestroy, writeKeepaliveNoRollback, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
 import { binding } from './native';
 import { descriptorOf, NOT_YET } from './target';
 import type { KeepaliveOptions, KeepaliveState, TcpInfo } from './types';
@@ -202,7 +202,7 @@ function armListener(state: Installed, server: net.Server & TrackedServer): bool
     listeners.set(server, getKeepalive(fd));
     server.once('close', () => listeners.delete(server));
   }
-  if (configureDescriptor(fd, state.request) < 0) return false;
+  if (writeKeepaliveNoRollback(fd, state.request) < 0) return false;
   server[kListener] = ARMING;
   setImmediate(() => {
     if (server[kListener] === ARMING && installed === state) server[kListener] = state;

@@ -8,7 +8,7 @@ import type net from 'node:net';
 import type { KeepaliveState, SystemDefaults, TcpInfo, TcpStateName } from './types';
 import { keepaliveFromSlots, tcpInfoFromSlots } from './keepalive';
 import { systemError } from './errors';
-import { binding, nativeError, results } from './native';
+import { binding, defaultsFromSlots, nativeError } from './native';
 import { descriptorOf } from './target';
 
 export interface DiagnosticsCapabilities {
@@ -160,7 +160,7 @@ export function systemDefaultsIn(path: string): SystemDefaults | null {
     fd = openSync(path, 'r');
     const source = read(fd);
     if (typeof source === 'number') return null;
-    return { idle: results[0]!, interval: results[1]!, count: results[2]!, source };
+    return defaultsFromSlots(source);
   } catch {
     return null;
   } finally {

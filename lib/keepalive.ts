@@ -1,7 +1,6 @@
 // The core functions: every one talks to the kernel directly, and what it
 // returns is what the kernel holds after the call, read back with getsockopt.
 import net from 'node:net';
-import type { NativeFieldName } from '../binding';
 import {
   featureUnavailable,
   invalidArgType,
@@ -11,7 +10,7 @@ import {
   serverWithoutDescriptor,
   socketNotConnected,
 } from './errors';
-import { binding, FIELDS, FIELD_BIT, nativeError, results, throwIfFailed } from './native';
+import { binding, defaultsFromSlots, FIELDS, FIELD_BIT, FIELD_SLOT, nativeError, SLOT, slots, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
 import type {
   Capabilities,
@@ -21,7 +20,6 @@ import type {
   SockOptType,
   SystemDefaults,
   TcpInfo,
-  TcpStateName,
 } from './types';
 import {
   mergeRequests,
@@ -32,9 +30,6 @@ import {
   type KeepaliveRequest,
 } from './validators';
 
-
-const UNSUPPORTED_SLOT = FIELDS.length;
-const REMEMBERED_SLOT = FIELDS.length + 1;
 const MAX_BUFFER_OPTION = binding.maxOptionLength;
 
 // A request waiting for a socket to connect or a server to listen, and the
@@ -60,43 +55,43 @@ function fieldsIn(mask: number): KeepaliveField[] {
   return FIELDS.filter((field) => mask & FIELD_BIT[field]);
 }
 
-/** The state the binding just wrote to `results`. */
-function stateFromResults(): KeepaliveState {
+const { enable: ENABLE_SLOT, idle: IDLE_SLOT, interval: INTERVAL_SLOT, count: COUNT_SLOT, userTimeout: USER_TIMEOUT_SLOT } = FIELD_SLOT;
+
+/**
+ * The state in `s` from slot `at` on, laid out as getKeepalive writes it:
+ * what the binding just wrote to `slots` by default; lib/diagnostics.ts reads
+ * many at once from processKeepalive's records.
+ */
+export function keepaliveFromSlots(s: Float64Array = slots, at = 0): KeepaliveState {
   const state: KeepaliveState = {
-    enable: results[0] === 1,
-    idle: results[1],
-    interval: results[2],
-    count: results[3],
-    userTimeout: results[4],
+    enable: s[at + ENABLE_SLOT] === 1,
+    idle: s[at + IDLE_SLOT]!,
+    interval: s[at + INTERVAL_SLOT]!,
+    count: s[at + COUNT_SLOT]!,
+    userTimeout: s[at + USER_TIMEOUT_SLOT]!,
   };
-  const unsupported = results[UNSUPPORTED_SLOT];
+  const unsupported = s[at + SLOT.stateUnsupported]!;
   if (unsupported !== 0) {
     for (const field of fieldsIn(unsupported)) if (field !== 'enable') state[field] = null;
   }
-  const remembered = results[REMEMBERED_SLOT];
+  const remembered = s[at + SLOT.stateRemembered]!;
   if (remembered !== 0) state.remembered = fieldsIn(remembered);
   return state;
 }
 
-/** The state from slots laid out as getKeepalive writes them (lib/diagnostics.ts reads many at once). */
-export function keepaliveFromSlots(slots: Float64Array, at: number): KeepaliveState {
-  results.set(slots.subarray(at, at + REMEMBERED_SLOT + 1));
-  return stateFromResults();
-}
-
 /** Puts the request's values in the slots the binding reads them from. */
 function loadRequest(request: KeepaliveRequest): number {
-  results[0] = request.enable ? 1 : 0;
-  results[1] = request.idle;
-  results[2] = request.interval;
-  results[3] = request.count;
-  results[4] = request.userTimeout;
+  slots[ENABLE_SLOT] = request.enable ? 1 : 0;
+  slots[IDLE_SLOT] = request.idle;
+  slots[INTERVAL_SLOT] = request.interval;
+  slots[COUNT_SLOT] = request.count;
+  slots[USER_TIMEOUT_SLOT] = request.userTimeout;
   return request.fields;
 }
 
 function apply(fd: number, request: KeepaliveRequest, caller: Function): KeepaliveState {
   throwIfFailed(binding.setKeepalive(fd, loadRequest(request)), caller);
-  return stateFromResults();
+  return keepaliveFromSlots();
 }
 
 /**
@@ -107,13 +102,17 @@ function apply(fd: number, request: KeepaliveRequest, caller: Function): Keepali
  * or read-back to pay for on every connection).
  */
 export function applyOrDestroy(socket: net.Socket, request: KeepaliveRequest): void {
-  const rc = configureDescriptor(descriptorOf(socket, applyOrDestroy), request);
+  const rc = writeKeepaliveNoRollback(descriptorOf(socket, applyOrDestroy), request);
   if (rc < 0) socket.destroy(nativeError(rc));
 }
 
-/** The write-only configuration of a descriptor: the binding's rc, < 0 on failure. */
-export function configureDescriptor(fd: number, request: KeepaliveRequest): number {
-  return binding.configureKeepalive(fd, loadRequest(request));
+/**
+ * Writes the request to a descriptor without snapshot, rollback or
+ * read-back: the binding's rc, < 0 on failure (the caller destroys the
+ * socket then).
+ */
+export function writeKeepaliveNoRollback(fd: number, request: KeepaliveRequest): number {
+  return binding.writeKeepaliveNoRollback(fd, loadRequest(request));
 }
 
 /**
@@ -248,7 +247,7 @@ function connectedDescriptor(target: unknown, caller: Function): number {
 export function getKeepalive(target: KeepaliveTarget): KeepaliveState {
   const fd = connectedDescriptor(target, getKeepalive);
   throwIfFailed(binding.getKeepalive(fd), getKeepalive);
-  return stateFromResults();
+  return keepaliveFromSlots();
 }
 
 /**
@@ -260,70 +259,36 @@ export function systemDefaults(): SystemDefaults {
   if (!binding.capabilities.systemDefaults) throw featureUnavailable('systemDefaults()', systemDefaults);
   const source = binding.systemDefaults();
   if (typeof source === 'number') throw nativeError(source, systemDefaults);
-  return { idle: results[0], interval: results[1], count: results[2], source };
+  return defaultsFromSlots(source);
 }
 
-const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
-// The order of the binding's TCP_INFO slots, which tcpInfoFromResults()
-// reads by position: checked against the binding when it loads.
-const TCP_INFO_FIELDS: readonly (keyof TcpInfo)[] = [
-  'state', 'caState', 'probes', 'backoff', 'retransmits', 'totalRetrans', 'rto', 'ato', 'sndMss', 'rcvMss',
-  'unacked', 'lost', 'retrans', 'lastDataSent', 'lastAckSent', 'lastDataRecv', 'lastAckRecv', 'pmtu', 'rtt',
-  'rttvar', 'minRtt', 'sndCwnd', 'sndSsthresh', 'sndWnd', 'rcvWnd', 'bytesSent', 'bytesAcked', 'bytesReceived',
-  'bytesRetrans', 'segsOut', 'segsIn', 'notsentBytes',
-];
-if (binding.tcpInfoFields.join() !== TCP_INFO_FIELDS.join()) {
-  throw new Error(`tcp-keepalive: the native TCP_INFO fields (${binding.tcpInfoFields.join()}) do not match lib/keepalive.ts`);
+/**
+ * Builds, once, the function that turns TCP_INFO slots into a TcpInfo: one
+ * object literal with a fixed shape, written from the binding's own list of
+ * names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which is as cheap as a
+ * hand-written literal and cannot drift from the addon's order. The state
+ * slot is named through the binding's state names; every other slot is a
+ * number, NaN (not reported here) becoming null.
+ */
+function compileTcpInfoReader(fields: readonly string[], states: readonly string[], offset: boolean): (s: Float64Array, at: number) => TcpInfo {
+  if (!fields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
+  const properties = fields.map((name, slot) => {
+    // The names come from the addon; refuse anything but a plain identifier.
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native TCP_INFO field name ${JSON.stringify(name)}`);
+    const value = offset ? `s[at + ${slot}]` : `s[${slot}]`;
+    return name === 'state' ? `${name}: states[${value}] ?? 'UNKNOWN'` : `${name}: ${value} === ${value} ? ${value} : null`;
+  });
+  return new Function('states', `return function tcpInfoFromSlots(s, at) { return { ${properties.join(', ')} }; };`)(states);
 }
 
-/** NaN (not reported by this platform) becomes null. */
-function reported(value: number): number | null {
-  return value === value ? value : null;
-}
+// getTcpInfo's, reading the start of `slots` at constant indices (the hot
+// path), and one for records further on (sock_diag, lib/diagnostics.ts).
+const readTcpInfo = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, false);
+const readTcpInfoAt = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, true);
 
-// One object literal with a fixed shape: cheaper than building it key by key.
-function tcpInfoFromResults(): TcpInfo {
-  const r = results;
-  return {
-    state: TCP_STATES[r[0]] ?? 'UNKNOWN',
-    caState: reported(r[1]),
-    probes: reported(r[2]),
-    backoff: reported(r[3]),
-    retransmits: reported(r[4]),
-    totalRetrans: reported(r[5]),
-    rto: reported(r[6]),
-    ato: reported(r[7]),
-    sndMss: reported(r[8]),
-    rcvMss: reported(r[9]),
-    unacked: reported(r[10]),
-    lost: reported(r[11]),
-    retrans: reported(r[12]),
-    lastDataSent: reported(r[13]),
-    lastAckSent: reported(r[14]),
-    lastDataRecv: reported(r[15]),
-    lastAckRecv: reported(r[16]),
-    pmtu: reported(r[17]),
-    rtt: reported(r[18]),
-    rttvar: reported(r[19]),
-    minRtt: reported(r[20]),
-    sndCwnd: reported(r[21]),
-    sndSsthresh: reported(r[22]),
-    sndWnd: reported(r[23]),
-    rcvWnd: reported(r[24]),
-    bytesSent: reported(r[25]),
-    bytesAcked: reported(r[26]),
-    bytesReceived: reported(r[27]),
-    bytesRetrans: reported(r[28]),
-    segsOut: reported(r[29]),
-    segsIn: reported(r[30]),
-    notsentBytes: reported(r[31]),
-  };
-}
-
-/** TCP_INFO from slots laid out as getTcpInfo's (a sock_diag record's, lib/diagnostics.ts). */
-export function tcpInfoFromSlots(slots: Float64Array, at: number): TcpInfo {
-  results.set(slots.subarray(at, at + TCP_INFO_FIELDS.length));
-  return tcpInfoFromResults();
+/** TCP_INFO in `s` from slot `at` on, laid out as getTcpInfo writes it (a sock_diag record's too, lib/diagnostics.ts). */
+export function tcpInfoFromSlots(s: Float64Array, at: number): TcpInfo {
+  return readTcpInfoAt(s, at);
 }
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */
@@ -331,7 +296,7 @@ export function getTcpInfo(target: KeepaliveTarget): TcpInfo {
   if (!binding.capabilities.tcpInfo) throw featureUnavailable('getTcpInfo()', getTcpInfo);
   const fd = connectedDescriptor(target, getTcpInfo);
   throwIfFailed(binding.getTcpInfo(fd), getTcpInfo);
-  return tcpInfoFromResults();
+  return readTcpInfo(slots, 0);
 }
 
 function validateType(type: unknown, caller: Function): SockOptType {
@@ -375,7 +340,8 @@ export function getSockOpt(
     return buffer.subarray(0, written);
   }
   throwIfFailed(binding.getSockOptInt(fd, level, name), getSockOpt);
-  return kind === 'bool' ? results[0] !== 0 : results[0];
+  const value = slots[SLOT.intValue]!;
+  return kind === 'bool' ? value !== 0 : value;
 }
 
 /**
@@ -417,8 +383,8 @@ export function setSockOpt(
 
 function freezeCapabilities(): Readonly<Capabilities> {
   const native = binding.capabilities;
-  const copy = { ...native } as Capabilities;
-  for (const field of FIELDS as NativeFieldName[]) copy[field] = Object.freeze({ ...native[field] });
+  const copy = { ...native } as { -readonly [K in keyof Capabilities]: Capabilities[K] };
+  for (const field of FIELDS) copy[field] = Object.freeze({ ...native[field] });
   return Object.freeze(copy);
 }
 const CAPABILITIES = freezeCapabilities();

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 import type { Binding, NativeFieldName } from '../binding';
+import type { SystemDefaults } from './types';
 import { systemError } from './errors';
 
 // lib/ (sources under the test runner) and dist/ (the published build) are
@@ -11,17 +12,32 @@ import { systemError } from './errors';
 const override = process.env.TCP_KEEPALIVE_ADDON;
 export const binding = (override ? require(path.resolve(override)) : nodeGypBuild(path.join(__dirname, '..'))) as Binding;
 
-export const FIELDS: readonly NativeFieldName[] = ['enable', 'idle', 'interval', 'count', 'userTimeout'];
-export const FIELD_BIT: Readonly<Record<NativeFieldName, number>> = {
-  enable: 1 << 0,
-  idle: 1 << 1,
-  interval: 1 << 2,
-  count: 1 << 3,
-  userTimeout: 1 << 4,
-};
+/** The keepalive fields, as the addon defines them: index = bit = slot. */
+export const FIELDS: readonly NativeFieldName[] = binding.keepaliveFields;
+/** Each field's bit in the masks the binding takes and reports. */
+export const FIELD_BIT = Object.freeze(
+  Object.fromEntries(FIELDS.map((field, index) => [field, 1 << index])),
+) as Readonly<Record<NativeFieldName, number>>;
+/** Each field's slot in `slots` (a state read, a request written). */
+export const FIELD_SLOT = Object.freeze(
+  Object.fromEntries(FIELDS.map((field, index) => [field, index])),
+) as Readonly<Record<NativeFieldName, number>>;
+/** The socket option behind each field, named in errors. */
+export const FIELD_OPTION = Object.freeze(
+  Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveOptions[index]!])),
+) as Readonly<Record<NativeFieldName, string>>;
 
-const results = binding.results;
-const SYSCALL_SLOT = results.length - 1;
+// The facade writes these fields by name (validators.ts, keepalive.ts): an
+// addon that names them otherwise is another build's, refused at load as a
+// TCP_INFO mismatch is.
+const EXPECTED_FIELDS: Record<NativeFieldName, true> = { enable: true, idle: true, interval: true, count: true, userTimeout: true };
+if (FIELDS.length !== Object.keys(EXPECTED_FIELDS).length || !FIELDS.every((field) => EXPECTED_FIELDS[field])) {
+  throw new Error(`tcp-keepalive: the native keepalive fields (${FIELDS.join()}) do not match lib/native.ts`);
+}
+
+/** Where each value sits in `slots` (native/addon.cc, TCPKA_SLOTS). */
+export const SLOT = binding.slotIndex;
+const slots = binding.slots;
 
 /** Throws the system error a failed native call (rc < 0) reported. */
 export function throwIfFailed(rc: number, caller: Function): void {
@@ -29,7 +45,12 @@ export function throwIfFailed(rc: number, caller: Function): void {
 }
 
 export function nativeError(rc: number, caller?: Function) {
-  return systemError(rc, binding.syscalls[results[SYSCALL_SLOT]] ?? 'unknown', caller);
+  return systemError(rc, binding.syscalls[slots[SLOT.failedSyscall]!] ?? 'unknown', caller);
 }
 
-export { results };
+/** The system defaults (net)systemDefaults() just wrote to `slots`. */
+export function defaultsFromSlots(source: string): SystemDefaults {
+  return { idle: slots[SLOT.defaultsIdle]!, interval: slots[SLOT.defaultsInterval]!, count: slots[SLOT.defaultsCount]!, source };
+}
+
+export { slots };

@@ -17,7 +17,7 @@ import assert from 'node:assert';
 import net from 'node:net';
 import { getSystemErrorName, types } from 'node:util';
 import { getKeepalive, setKeepalive } from './keepalive';
-import { binding, results } from './native';
+import { binding, SLOT, slots } from './native';
 import { descriptorOf, NOT_YET } from './target';
 
 type Field = 'interval' | 'count' | 'userTimeout';
@@ -93,7 +93,7 @@ function read(fd: number, field: Field, unitMs: number): number {
   const option = OPTION[field];
   if (option !== undefined) {
     const rc = binding.getSockOptInt(fd, IPPROTO_TCP, option);
-    if (rc === 0) return results[0] * unitMs;
+    if (rc === 0) return slots[SLOT.intValue]! * unitMs;
     if (getSystemErrorName(rc) !== 'ENOPROTOOPT' || !caps[field].readable) throw errnoException(rc, 'getsockopt');
   }
   return getKeepalive(fd)[field] ?? 0;

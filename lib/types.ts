@@ -1,5 +1,7 @@
-/** A keepalive configuration field. */
-export type KeepaliveField = 'enable' | 'idle' | 'interval' | 'count' | 'userTimeout';
+import type { NativeCapabilities, NativeFieldLimits, NativeFieldName, NativeTcpInfoNumbers, NativeTcpStateName } from '../binding';
+
+/** A keepalive configuration field (native/keepalive.h defines the list). */
+export type KeepaliveField = NativeFieldName;
 
 /**
  * What to change. Every field is optional; a field left out is left as the
@@ -55,120 +57,29 @@ export interface SystemDefaults {
   source: string;
 }
 
-export type TcpStateName =
-  | 'UNKNOWN'
-  | 'ESTABLISHED'
-  | 'SYN_SENT'
-  | 'SYN_RECV'
-  | 'FIN_WAIT1'
-  | 'FIN_WAIT2'
-  | 'TIME_WAIT'
-  | 'CLOSE'
-  | 'CLOSE_WAIT'
-  | 'LAST_ACK'
-  | 'LISTEN'
-  | 'CLOSING';
+export type TcpStateName = NativeTcpStateName;
 
 /**
  * A portable view of TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS). A field
- * the platform does not report is `null`. Units: times since an event in ms,
- * round-trip and retransmission times in microseconds, windows in bytes,
- * congestion window and thresholds in segments.
+ * the platform does not report is `null`. The fields and their units are
+ * those of the addon (native/keepalive.h, TCPKA_TCP_INFO_FIELDS).
  */
-export interface TcpInfo {
+export interface TcpInfo extends NativeTcpInfoNumbers {
   state: TcpStateName;
-  /** Congestion-avoidance state: 0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss (Linux). */
-  caState: number | null;
-  /** Keepalive (or zero-window) probes sent and not yet answered. */
-  probes: number | null;
-  /** Exponential backoff of the retransmission timer. */
-  backoff: number | null;
-  /** Retransmission timeouts not yet recovered from. */
-  retransmits: number | null;
-  /** Segments retransmitted over the connection's life. */
-  totalRetrans: number | null;
-  /** Retransmission timeout, us. */
-  rto: number | null;
-  /** Delayed-ACK timeout, us. */
-  ato: number | null;
-  /** Send maximum segment size, bytes. */
-  sndMss: number | null;
-  /** Receive maximum segment size, bytes. */
-  rcvMss: number | null;
-  /** Segments sent and not yet acknowledged. */
-  unacked: number | null;
-  /** Segments considered lost. */
-  lost: number | null;
-  /** Segments being retransmitted now. */
-  retrans: number | null;
-  /** Time since data was last sent, ms. */
-  lastDataSent: number | null;
-  /** Time since an ACK was last sent, ms (Linux does not track it: null). */
-  lastAckSent: number | null;
-  /** Time since data was last received, ms. */
-  lastDataRecv: number | null;
-  /** Time since an ACK was last received, ms (a keepalive ACK counts). */
-  lastAckRecv: number | null;
-  /** Path MTU, bytes. */
-  pmtu: number | null;
-  /** Smoothed round-trip time, us. */
-  rtt: number | null;
-  /** Round-trip time variation, us. */
-  rttvar: number | null;
-  /** Minimum round-trip time seen, us. */
-  minRtt: number | null;
-  /** Congestion window, segments. */
-  sndCwnd: number | null;
-  /** Slow-start threshold, segments. */
-  sndSsthresh: number | null;
-  /** The peer's advertised receive window, bytes. */
-  sndWnd: number | null;
-  /** Our advertised receive window, bytes. */
-  rcvWnd: number | null;
-  /** Bytes sent, retransmissions included. */
-  bytesSent: number | null;
-  /** Bytes acknowledged by the peer. */
-  bytesAcked: number | null;
-  /** Bytes received. */
-  bytesReceived: number | null;
-  /** Bytes retransmitted. */
-  bytesRetrans: number | null;
-  /** Segments sent. */
-  segsOut: number | null;
-  /** Segments received. */
-  segsIn: number | null;
-  /** Bytes written by the application and not yet sent. */
-  notsentBytes: number | null;
 }
 
-export interface FieldCapability {
-  /** This platform can change the field. */
-  settable: boolean;
-  /** This platform can read the field back from the kernel. */
-  readable: boolean;
-  /** Smallest accepted value (ms for times), after rounding up to `unitMs`. */
-  min: number;
-  /** Largest accepted value (ms for times). */
-  max: number;
-  /** Granularity the kernel keeps, ms; 0 for counts and the switch. */
-  unitMs: number;
-}
+export type FieldCapability = NativeFieldLimits;
 
-export interface Capabilities {
-  /** The native back end in use. */
-  backend: 'linux' | 'darwin' | 'win32';
-  enable: FieldCapability;
-  idle: FieldCapability;
-  interval: FieldCapability;
-  count: FieldCapability;
-  userTimeout: FieldCapability;
-  /** getTcpInfo() works here. */
-  tcpInfo: boolean;
-  /** systemDefaults() works here. */
-  systemDefaults: boolean;
-  /** Accepted sockets inherit options set on the listening socket (guaranteed by the OS). */
-  listenerInheritance: boolean;
-}
+/** What this platform supports (see capabilities()). */
+export type Capabilities = NativeCapabilities;
+
+// The documented option and state shapes above name every field: the
+// compiler checks that they name exactly the addon's.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const optionsNameEveryField: SameKeys<keyof KeepaliveOptions, KeepaliveField> = true;
+const stateNamesEveryField: SameKeys<Exclude<keyof KeepaliveState, 'remembered'>, KeepaliveField> = true;
+void optionsNameEveryField;
+void stateNamesEveryField;
 
 /** How a generic socket option's value is passed. */
 export type SockOptType = 'int' | 'bool' | 'buffer';

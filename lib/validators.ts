@@ -2,7 +2,7 @@
 import { types } from 'node:util';
 import type { NativeFieldLimits, NativeRefusedOption } from '../binding';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, unreadableArg } from './errors';
-import { binding, FIELD_BIT } from './native';
+import { binding, FIELDS, FIELD_BIT, FIELD_OPTION } from './native';
 import type { KeepaliveField, KeepaliveOptions } from './types';
 
 /** A validated change, in the kernel's units rounded up, ready for the binding. */
@@ -17,14 +17,6 @@ export interface KeepaliveRequest {
 
 // Looked up once: the hot path reads these objects directly.
 const { idle: IDLE, interval: INTERVAL, count: COUNT, userTimeout: USER_TIMEOUT } = binding.capabilities;
-const OPTION_NAMES: readonly KeepaliveField[] = ['enable', 'idle', 'interval', 'count', 'userTimeout'];
-const SYSCALL_OPTION: Record<KeepaliveField, string> = {
-  enable: 'SO_KEEPALIVE',
-  idle: 'TCP_KEEPIDLE',
-  interval: 'TCP_KEEPINTVL',
-  count: 'TCP_KEEPCNT',
-  userTimeout: 'TCP_USER_TIMEOUT',
-};
 
 function describeTimeRange(limits: NativeFieldLimits): string {
   const { min, max, unitMs } = limits;
@@ -57,7 +49,7 @@ function validateCount(value: unknown, name: string, limits: NativeFieldLimits, 
 }
 
 function requireSettable(field: KeepaliveField, limits: NativeFieldLimits, caller: Function): void {
-  if (!limits.settable) throw featureUnavailable(`options.${field} (${SYSCALL_OPTION[field]})`, caller);
+  if (!limits.settable) throw featureUnavailable(`options.${field} (${FIELD_OPTION[field]})`, caller);
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -95,7 +87,7 @@ function snapshotOptions(options: object, caller: Function): KeepaliveOptions {
     throw unreadableArg('options', error, caller);
   }
   if (unknownKey !== undefined) {
-    throw invalidArgValue(`options.${unknownKey}`, unknownValue, `is not a keepalive option (${OPTION_NAMES.join(', ')})`, caller);
+    throw invalidArgValue(`options.${unknownKey}`, unknownValue, `is not a keepalive option (${FIELDS.join(', ')})`, caller);
   }
   return { enable, idle, interval, count, userTimeout } as KeepaliveOptions;
 }
@@ -147,7 +139,7 @@ export function validateKeepaliveOptions(options: unknown, caller: Function): Ke
 /** Later requests win field by field, as if each had been applied in turn. */
 export function mergeRequests(earlier: KeepaliveRequest, later: KeepaliveRequest): KeepaliveRequest {
   const merged = { ...earlier, fields: earlier.fields | later.fields };
-  for (const field of OPTION_NAMES) {
+  for (const field of FIELDS) {
     if (later.fields & FIELD_BIT[field]) (merged as Record<string, unknown>)[field] = later[field];
   }
   return merged;

@@ -1,41 +1,27 @@
-// N-API bindings only: argument unpacking, result packing, and nothing else.
-// The socket work is in the back ends behind keepalive.h.
+// The portable N-API bindings: argument unpacking, result packing, and
+// nothing else. The socket work is in the back ends behind keepalive.h; each
+// OS's own bindings are registered from its binding_<os>.cc
+// (RegisterPlatformExtras), the helpers they share are in binding.cc.
 //
 // Calls on the hot path (get/set keepalive, TCP_INFO, generic options) return
 // a number: 0 (or a length) on success, a negative libuv-style errno on
-// failure. Their values go into `results`, a Float64Array owned by this
+// failure. Their values go into `slots`, a Float64Array owned by this
 // instance of the addon (one per thread), which saves creating an object per
 // call; lib/native.ts turns them into plain objects and errors. A keepalive
 // request comes in through the same slots, which saves converting five
-// arguments per call.
+// arguments per call. Which slot holds what is exported as `slotIndex`.
 #include <napi.h>
 
-#include <cerrno>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
 
+#include "binding.h"
 #include "keepalive.h"
-#if defined(__linux__)
-#include <string>
-
-#include "diagnostics.h"
-#include "diagnostics_binding_linux.h"
-#endif
-#if defined(_WIN32)
-#include <string>
-
-#include "keepalive_win.h"
-#endif
 
 namespace tcpka {
+namespace binding {
 namespace {
-
-constexpr size_t kResultSlots = 64;
-// On failure, the index into `syscalls` of the call that failed.
-constexpr size_t kSyscallSlot = kResultSlots - 1;
-static_assert(kTcpInfoFieldCount < kSyscallSlot, "results too small");
 
 const char* const kSyscallNames[] = {"",     "getsockopt",   "setsockopt",
                                      "WSAIoctl", "open",     "read",
@@ -43,27 +29,6 @@ const char* const kSyscallNames[] = {"",     "getsockopt",   "setsockopt",
 static_assert(sizeof(kSyscallNames) / sizeof(kSyscallNames[0]) ==
                   static_cast<size_t>(Syscall::kCount),
               "one name per Syscall");
-
-#if defined(__linux__)
-// Appended to `syscalls`: the numbers of DiagSyscall continue Syscall's.
-const char* const kDiagSyscallNames[] = {"socket",      "bind",  "recvmsg",
-                                         "pidfd_open",  "pidfd_getfd",
-                                         "setns",       "pthread_create",
-                                         "sendmsg"};
-static_assert(sizeof(kDiagSyscallNames) / sizeof(kDiagSyscallNames[0]) ==
-                  static_cast<size_t>(DiagSyscall::kEnd) -
-                      static_cast<size_t>(Syscall::kCount),
-              "one name per DiagSyscall");
-#endif
-
-#if defined(_WIN32)
-// Appended to `syscalls`: the numbers of WinSyscall continue Syscall's.
-const char* const kWinSyscallNames[] = {"uv_walk", "handle scan"};
-static_assert(sizeof(kWinSyscallNames) / sizeof(kWinSyscallNames[0]) ==
-                  static_cast<size_t>(WinSyscall::kEnd) -
-                      static_cast<size_t>(Syscall::kCount),
-              "one name per WinSyscall");
-#endif
 
 const char* const kTcpInfoNames[] = {
 #define TCPKA_NAME(field, name) name,
@@ -79,8 +44,25 @@ static_assert(sizeof(kTcpStateNames) / sizeof(kTcpStateNames[0]) ==
                   static_cast<size_t>(TcpState::kCount),
               "one name per TcpState");
 
-const char* const kFieldNames[kFieldCount] = {"enable", "idle", "interval",
-                                              "count", "userTimeout"};
+const char* const kFieldNames[] = {
+#define TCPKA_NAME(field, name, option) name,
+    TCPKA_KEEPALIVE_FIELDS(TCPKA_NAME)
+#undef TCPKA_NAME
+};
+const char* const kFieldOptions[] = {
+#define TCPKA_OPTION(field, name, option) option,
+    TCPKA_KEEPALIVE_FIELDS(TCPKA_OPTION)
+#undef TCPKA_OPTION
+};
+
+Napi::Object SlotIndexObject(Napi::Env env) {
+  Napi::Object object = Napi::Object::New(env);
+#define TCPKA_SET(slot, name, index) \
+  object.Set(name, static_cast<double>(slot));
+  TCPKA_SLOTS(TCPKA_SET)
+#undef TCPKA_SET
+  return object;
+}
 
 template <size_t N>
 Napi::Array StringArray(Napi::Env env, const char* const (&names)[N]) {
@@ -91,27 +73,29 @@ Napi::Array StringArray(Napi::Env env, const char* const (&names)[N]) {
 
 Napi::Array SyscallNames(Napi::Env env) {
   Napi::Array array = StringArray(env, kSyscallNames);
-#if defined(__linux__)
-  for (const char* name : kDiagSyscallNames) array.Set(array.Length(), name);
-#endif
-#if defined(_WIN32)
-  for (const char* name : kWinSyscallNames) array.Set(array.Length(), name);
-#endif
+  size_t count = 0;
+  const char* const* names = PlatformSyscallNames(&count);
+  for (size_t i = 0; i < count; ++i) array.Set(array.Length(), names[i]);
   return array;
 }
 
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
-    Napi::Float64Array results = Napi::Float64Array::New(env, kResultSlots);
-    results_ = results.Data();
-    results_ref_ = Napi::Persistent(results);
+    Napi::Float64Array slots = Napi::Float64Array::New(env, kSlotCount);
+    slots_ = slots.Data();
+    slots_ref_ = Napi::Persistent(slots);
 
     DefineAddon(
         exports,
         {
-            InstanceValue("results", results, napi_enumerable),
+            InstanceValue("slots", slots, napi_enumerable),
             InstanceValue("syscalls", SyscallNames(env), napi_enumerable),
+            InstanceValue("keepaliveFields", StringArray(env, kFieldNames),
+                          napi_enumerable),
+            InstanceValue("keepaliveOptions", StringArray(env, kFieldOptions),
+                          napi_enumerable),
+            InstanceValue("slotIndex", SlotIndexObject(env), napi_enumerable),
             InstanceValue("tcpInfoFields", StringArray(env, kTcpInfoNames),
                           napi_enumerable),
             InstanceValue("tcpStates", StringArray(env, kTcpStateNames),
@@ -123,8 +107,8 @@ class Addon : public Napi::Addon<Addon> {
                                                     napi_enumerable),
             InstanceMethod<&Addon::SetKeepaliveJs>("setKeepalive",
                                                     napi_enumerable),
-            InstanceMethod<&Addon::ConfigureKeepaliveJs>("configureKeepalive",
-                                                          napi_enumerable),
+            InstanceMethod<&Addon::WriteKeepaliveNoRollbackJs>(
+                "writeKeepaliveNoRollback", napi_enumerable),
             InstanceMethod<&Addon::GetTcpInfoJs>("getTcpInfo",
                                                   napi_enumerable),
             InstanceMethod<&Addon::SystemDefaultsJs>("systemDefaults",
@@ -147,30 +131,8 @@ class Addon : public Napi::Addon<Addon> {
             InstanceMethod<&Addon::TestAllowRefusedReadsJs>(
                 "testAllowRefusedReads", napi_enumerable),
 #endif
-#if defined(__linux__)
-            InstanceValue("packetRecordSize",
-                          Napi::Number::New(env, static_cast<double>(kPacketRecordSize)),
-                          napi_enumerable),
-            InstanceMethod<&Addon::CaptureOpenJs>("captureOpen",
-                                                   napi_enumerable),
-            InstanceMethod<&Addon::CaptureSetFlowJs>("captureSetFlow",
-                                                      napi_enumerable),
-            InstanceMethod<&Addon::CaptureReadJs>("captureRead",
-                                                   napi_enumerable),
-            InstanceMethod<&Addon::PidfdOpenJs>("pidfdOpen", napi_enumerable),
-            InstanceMethod<&Addon::PidfdGetfdJs>("pidfdGetfd",
-                                                  napi_enumerable),
-            InstanceMethod<&Addon::NetnsSystemDefaultsJs>(
-                "netnsSystemDefaults", napi_enumerable),
-#endif
-#if defined(_WIN32)
-            InstanceMethod<&Addon::FindSocketJs>("findSocket",
-                                                  napi_enumerable),
-#endif
         });
-#if defined(__linux__)
-    RegisterLinuxDiagnostics(env, exports, results_, kSyscallSlot);
-#endif
+    RegisterPlatformExtras(env, exports, slots_);
   }
 
  private:
@@ -219,139 +181,12 @@ class Addon : public Napi::Addon<Addon> {
     return array;
   }
 
-  // Arguments are validated in JavaScript; these checks only make sure that
-  // a direct call with nonsense throws instead of reaching the kernel.
-  static bool ArgsAreNumbers(const Napi::CallbackInfo& info, size_t count) {
-    if (info.Length() < count) return false;
-    for (size_t i = 0; i < count; ++i)
-      if (!info[i].IsNumber()) return false;
-    return true;
-  }
-
-  static Napi::Value ThrowArgs(const Napi::CallbackInfo& info) {
-    Napi::TypeError::New(info.Env(), "invalid arguments to native binding")
-        .ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
-
-  // An error with a Node-style `code`, thrown into JavaScript.
-  static Napi::Value ThrowCoded(Napi::Env env, const char* code,
-                                const std::string& message,
-                                bool range = false) {
-    napi_value code_value = nullptr, message_value = nullptr, error = nullptr;
-    napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
-    napi_create_string_utf8(env, message.c_str(), message.size(),
-                            &message_value);
-    if (range)
-      napi_create_range_error(env, code_value, message_value, &error);
-    else
-      napi_create_type_error(env, code_value, message_value, &error);
-    napi_throw(env, error);
-    return env.Undefined();
-  }
-
-  // The bytes of an ArrayBufferView, as the engine knows them.
-  struct ViewBytes {
-    uint8_t* data = nullptr;
-    size_t length = 0;
-  };
-
-  static size_t ElementSize(napi_typedarray_type type) {
-    switch (type) {
-      case napi_int8_array:
-      case napi_uint8_array:
-      case napi_uint8_clamped_array: return 1;
-      case napi_int16_array:
-      case napi_uint16_array: return 2;
-      case napi_int32_array:
-      case napi_uint32_array:
-      case napi_float32_array: return 4;
-      case napi_float64_array:
-      case napi_bigint64_array:
-      case napi_biguint64_array: return 8;
-      default: return 0;
-    }
-  }
-
-  // The bytes a TypedArray or DataView covers: the data pointer N-API
-  // computes (right for a SharedArrayBuffer too, where
-  // napi_get_arraybuffer_info fails) and the current length (right for
-  // length-tracking views of resizable buffers), never the view's own
-  // `byteOffset`/`byteLength` properties, which JavaScript can redefine.
-  // A detached buffer or anything else unusable throws a coded error here,
-  // before any system call.
-  static bool BytesOfView(Napi::Env env, napi_value view, size_t max_length,
-                          ViewBytes* out) {
-    bool is_typed_array = false;
-    bool is_data_view = false;
-    napi_value arraybuffer = nullptr;
-    void* data = nullptr;
-    size_t length = 0;
-    if (napi_is_typedarray(env, view, &is_typed_array) == napi_ok &&
-        is_typed_array) {
-      napi_typedarray_type type;
-      size_t elements = 0;
-      if (napi_get_typedarray_info(env, view, &type, &elements, &data,
-                                   &arraybuffer, nullptr) != napi_ok ||
-          ElementSize(type) == 0) {
-        ThrowCoded(env, "ERR_INVALID_ARG_TYPE",
-                   "The \"buffer\" argument must be a TypedArray of a known "
-                   "element type or a DataView.");
-        return false;
-      }
-      length = elements * ElementSize(type);
-    } else if (napi_is_dataview(env, view, &is_data_view) == napi_ok &&
-               is_data_view) {
-      if (napi_get_dataview_info(env, view, &length, &data, &arraybuffer,
-                                 nullptr) != napi_ok) {
-        ThrowCoded(env, "ERR_INVALID_ARG_TYPE",
-                   "The \"buffer\" argument must be a readable DataView.");
-        return false;
-      }
-    } else {
-      ThrowCoded(env, "ERR_INVALID_ARG_TYPE",
-                 "The \"buffer\" argument must be an instance of TypedArray "
-                 "or DataView.");
-      return false;
-    }
-    bool detached = false;
-    if (napi_is_detached_arraybuffer(env, arraybuffer, &detached) !=
-            napi_ok ||
-        detached || (length > 0 && data == nullptr)) {
-      ThrowCoded(env, "ERR_INVALID_ARG_VALUE",
-                 "The argument 'buffer' is backed by a detached ArrayBuffer.");
-      return false;
-    }
-    if (length > max_length) {
-      ThrowCoded(env, "ERR_OUT_OF_RANGE",
-                 "The value of \"buffer.byteLength\" is out of range. It "
-                 "must be <= " + std::to_string(max_length) +
-                     ". Received " + std::to_string(length),
-                 true);
-      return false;
-    }
-    out->data = static_cast<uint8_t*>(data);
-    out->length = length;
-    return true;
-  }
-
-  static SocketHandle Handle(const Napi::Value& value) {
-    return static_cast<SocketHandle>(value.As<Napi::Number>().Int64Value());
-  }
-
   Napi::Value Result(Napi::Env env, const Status& status) {
-    if (!status.ok()) results_[kSyscallSlot] = static_cast<int>(status.syscall);
-    return Napi::Number::New(env, status.error);
+    return binding::Result(env, slots_, status);
   }
 
   void StoreState(const KeepaliveState& state) {
-    results_[kEnable] = state.enable ? 1 : 0;
-    results_[kIdle] = state.idle_ms;
-    results_[kInterval] = state.interval_ms;
-    results_[kCount] = state.count;
-    results_[kUserTimeout] = state.user_timeout_ms;
-    results_[kFieldCount] = state.unsupported;
-    results_[kFieldCount + 1] = state.remembered;
+    binding::StoreState(slots_, state);
   }
 
   // getKeepalive(fd)
@@ -363,16 +198,16 @@ class Addon : public Napi::Addon<Addon> {
     return Result(info.Env(), status);
   }
 
-  // The request's values come in through `results`, as they go out: the
+  // The request's values come in through `slots`, as they go out: the
   // slots of KeepaliveState (enable, idle, interval, count, userTimeout).
-  KeepaliveRequest RequestFromResults(const Napi::CallbackInfo& info) {
+  KeepaliveRequest RequestFromSlots(const Napi::CallbackInfo& info) {
     KeepaliveRequest request;
     request.fields = info[1].As<Napi::Number>().Uint32Value();
-    request.enable = results_[kEnable] != 0;
-    request.idle_ms = results_[kIdle];
-    request.interval_ms = results_[kInterval];
-    request.count = results_[kCount];
-    request.user_timeout_ms = results_[kUserTimeout];
+    request.enable = slots_[kEnable] != 0;
+    request.idle_ms = slots_[kIdle];
+    request.interval_ms = slots_[kInterval];
+    request.count = slots_[kCount];
+    request.user_timeout_ms = slots_[kUserTimeout];
     return request;
   }
 
@@ -381,16 +216,16 @@ class Addon : public Napi::Addon<Addon> {
     if (!ArgsAreNumbers(info, 2)) return ThrowArgs(info);
     KeepaliveState state;
     Status status =
-        tcpka::SetKeepalive(Handle(info[0]), RequestFromResults(info), &state);
+        tcpka::SetKeepalive(Handle(info[0]), RequestFromSlots(info), &state);
     if (status.ok()) StoreState(state);
     return Result(info.Env(), status);
   }
 
-  // configureKeepalive(fd, fields): write only (see keepalive.h).
-  Napi::Value ConfigureKeepaliveJs(const Napi::CallbackInfo& info) {
+  // writeKeepaliveNoRollback(fd, fields): write only (see keepalive.h).
+  Napi::Value WriteKeepaliveNoRollbackJs(const Napi::CallbackInfo& info) {
     if (!ArgsAreNumbers(info, 2)) return ThrowArgs(info);
-    return Result(info.Env(), tcpka::ConfigureKeepalive(
-                                  Handle(info[0]), RequestFromResults(info)));
+    return Result(info.Env(), tcpka::WriteKeepaliveNoRollback(
+                                  Handle(info[0]), RequestFromSlots(info)));
   }
 
   // getTcpInfo(fd)
@@ -400,7 +235,7 @@ class Addon : public Napi::Addon<Addon> {
     Status status = tcpka::GetTcpInfo(Handle(info[0]), &tcp_info);
     if (status.ok()) {
       for (unsigned i = 0; i < kTcpInfoFieldCount; ++i)
-        results_[i] = tcp_info.values[i];
+        slots_[i] = tcp_info.values[i];
     }
     return Result(info.Env(), status);
   }
@@ -409,12 +244,7 @@ class Addon : public Napi::Addon<Addon> {
   Napi::Value SystemDefaultsJs(const Napi::CallbackInfo& info) {
     SystemDefaults defaults;
     Status status = tcpka::GetSystemDefaults(&defaults);
-    if (!status.ok()) return Result(info.Env(), status);
-    results_[0] = defaults.idle_ms;
-    results_[1] = defaults.interval_ms;
-    results_[2] = defaults.count;
-    results_[3] = defaults.documented_default ? 1 : 0;
-    return Napi::String::New(info.Env(), defaults.source);
+    return DefaultsResult(info.Env(), slots_, status, defaults);
   }
 
   // --- Generic options -------------------------------------------------
@@ -444,12 +274,7 @@ class Addon : public Napi::Addon<Addon> {
   // could not be mapped.
   uint8_t* Scratch(size_t length, Syscall syscall, Status* status) {
     uint8_t* tail = scratch_.Tail(length);
-#if defined(_WIN32)
-    constexpr int kNoMemory = -4057;  // UV_ENOMEM
-#else
-    constexpr int kNoMemory = -ENOMEM;
-#endif
-    if (tail == nullptr) *status = Status{kNoMemory, syscall};
+    if (tail == nullptr) *status = Status{kErrorNoMemory, syscall};
     return tail;
   }
 
@@ -485,7 +310,7 @@ class Addon : public Napi::Addon<Addon> {
     return BytesOfView(info.Env(), info[3], kMaxOptionLength, &call->view);
   }
 
-  // getSockOptInt(fd, level, name): the value goes to results[0].
+  // getSockOptInt(fd, level, name): the value goes to the intValue slot.
   Napi::Value GetSockOptIntJs(const Napi::CallbackInfo& info) {
     OptionCall call;
     if (!ParseOptionCall(info, Payload::kNone, true, &call))
@@ -500,7 +325,7 @@ class Addon : public Napi::Addon<Addon> {
       int value = 0;
       std::memcpy(&value, bytes, sizeof(value));
       // Some options (IP_TOS on some systems) answer with a single byte.
-      results_[0] = length == 1 ? bytes[0] : value;
+      slots_[kIntValue] = length == 1 ? bytes[0] : value;
     }
     return Result(info.Env(), status);
   }
@@ -563,143 +388,15 @@ class Addon : public Napi::Addon<Addon> {
   bool allow_refused_reads_ = false;
 #endif
 
-#if defined(__linux__)
-  // --- Diagnostics (Linux): capture and other processes' sockets ---------
-
-  // (family, localAddress, localPort, remoteAddress, remotePort) at `first`.
-  static bool FlowArgs(const Napi::CallbackInfo& info, size_t first,
-                       FlowSpec* flow) {
-    if (info.Length() < first + 5 || !info[first].IsNumber() ||
-        !info[first + 1].IsString() || !info[first + 2].IsNumber() ||
-        !info[first + 3].IsString() || !info[first + 4].IsNumber())
-      return false;
-    flow->family = info[first].As<Napi::Number>().Int32Value();
-    flow->local_address = info[first + 1].As<Napi::String>().Utf8Value();
-    flow->local_port =
-        static_cast<uint16_t>(info[first + 2].As<Napi::Number>().Uint32Value());
-    flow->remote_address = info[first + 3].As<Napi::String>().Utf8Value();
-    flow->remote_port =
-        static_cast<uint16_t>(info[first + 4].As<Napi::Number>().Uint32Value());
-    return true;
-  }
-
-  // A descriptor on success, a negative errno on failure.
-  Napi::Value DescriptorResult(Napi::Env env, const Status& status, int fd) {
-    if (!status.ok()) return Result(env, status);
-    return Napi::Number::New(env, fd);
-  }
-
-  // captureOpen(family, localAddress, localPort, remoteAddress, remotePort)
-  Napi::Value CaptureOpenJs(const Napi::CallbackInfo& info) {
-    FlowSpec flow;
-    if (!FlowArgs(info, 0, &flow)) return ThrowArgs(info);
-    int fd = -1;
-    Status status = tcpka::CaptureOpen(flow, &fd);
-    return DescriptorResult(info.Env(), status, fd);
-  }
-
-  // captureSetFlow(fd, family, localAddress, localPort, remoteAddress,
-  // remotePort)
-  Napi::Value CaptureSetFlowJs(const Napi::CallbackInfo& info) {
-    FlowSpec flow;
-    if (!ArgsAreNumbers(info, 1) || !FlowArgs(info, 1, &flow))
-      return ThrowArgs(info);
-    return Result(info.Env(), tcpka::CaptureSetFlow(Handle(info[0]), flow));
-  }
-
-  // captureRead(fd, buffer): the number of records written to buffer.
-  Napi::Value CaptureReadJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 1) || info.Length() < 2 ||
-        !info[1].IsTypedArray())
-      return ThrowArgs(info);
-    ViewBytes view;
-    if (!BytesOfView(info.Env(), info[1], SIZE_MAX, &view))
-      return info.Env().Undefined();
-    size_t count = 0;
-    Status status =
-        tcpka::CaptureRead(Handle(info[0]), view.data, view.length, &count);
-    if (!status.ok()) return Result(info.Env(), status);
-    return Napi::Number::New(info.Env(), static_cast<double>(count));
-  }
-
-  // pidfdOpen(pid)
-  Napi::Value PidfdOpenJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 1)) return ThrowArgs(info);
-    int fd = -1;
-    Status status =
-        tcpka::PidfdOpen(info[0].As<Napi::Number>().Int32Value(), &fd);
-    return DescriptorResult(info.Env(), status, fd);
-  }
-
-  // pidfdGetfd(pidfd, targetFd)
-  Napi::Value PidfdGetfdJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 2)) return ThrowArgs(info);
-    int fd = -1;
-    Status status =
-        tcpka::PidfdGetfd(info[0].As<Napi::Number>().Int32Value(),
-                          info[1].As<Napi::Number>().Int32Value(), &fd);
-    return DescriptorResult(info.Env(), status, fd);
-  }
-
-  // netnsSystemDefaults(netnsFd): like systemDefaults(), read inside the
-  // network namespace behind the descriptor.
-  Napi::Value NetnsSystemDefaultsJs(const Napi::CallbackInfo& info) {
-    if (!ArgsAreNumbers(info, 1)) return ThrowArgs(info);
-    SystemDefaults defaults;
-    Status status = tcpka::SystemDefaultsInNetns(
-        info[0].As<Napi::Number>().Int32Value(), &defaults);
-    if (!status.ok()) return Result(info.Env(), status);
-    results_[0] = defaults.idle_ms;
-    results_[1] = defaults.interval_ms;
-    results_[2] = defaults.count;
-    results_[3] = defaults.documented_default ? 1 : 0;
-    return Napi::String::New(info.Env(), defaults.source);
-  }
-#endif
-
-#if defined(_WIN32)
-  // --- Windows: the SOCKET behind a Node handle (keepalive_win.h) --------
-
-  // (family, address, port) at `first`; family 0 means "none".
-  static bool EndpointArgs(const Napi::CallbackInfo& info, size_t first,
-                           Endpoint* endpoint) {
-    if (info.Length() < first + 3 || !info[first].IsNumber() ||
-        !info[first + 1].IsString() || !info[first + 2].IsNumber())
-      return false;
-    endpoint->family = info[first].As<Napi::Number>().Int32Value();
-    endpoint->address = info[first + 1].As<Napi::String>().Utf8Value();
-    endpoint->port =
-        static_cast<uint16_t>(info[first + 2].As<Napi::Number>().Uint32Value());
-    return true;
-  }
-
-  // findSocket(localFamily, localAddress, localPort, remoteFamily,
-  // remoteAddress, remotePort, method): the SOCKET, or a negative errno.
-  Napi::Value FindSocketJs(const Napi::CallbackInfo& info) {
-    Endpoint local, remote;
-    if (!EndpointArgs(info, 0, &local) || !EndpointArgs(info, 3, &remote) ||
-        info.Length() < 7 || !info[6].IsNumber())
-      return ThrowArgs(info);
-    uv_loop_s* loop = nullptr;
-    if (napi_get_uv_event_loop(info.Env(), &loop) != napi_ok) loop = nullptr;
-    SocketHandle sock = 0;
-    Status status = tcpka::FindSocket(
-        loop, local, remote,
-        static_cast<LookupMethod>(info[6].As<Napi::Number>().Int32Value()),
-        &sock);
-    if (!status.ok()) return Result(info.Env(), status);
-    return Napi::Number::New(info.Env(), static_cast<double>(sock));
-  }
-#endif
-
-  double* results_ = nullptr;
-  Napi::Reference<Napi::Float64Array> results_ref_;
+  double* slots_ = nullptr;
+  Napi::Reference<Napi::Float64Array> slots_ref_;
   GuardedScratch scratch_;
 };
 
 }  // namespace
+}  // namespace binding
 }  // namespace tcpka
 
 // The macro pastes the class name into identifiers, so it takes a plain name.
-using TcpKeepaliveAddon = tcpka::Addon;
+using TcpKeepaliveAddon = tcpka::binding::Addon;
 NODE_API_NAMED_ADDON(tcp_keepalive, TcpKeepaliveAddon)

@@ -2,9 +2,9 @@
 // packets (capture_linux.cc) and reading the sockets of another process
 // (inspect_linux.cc). Like keepalive.h, nothing here knows about JavaScript.
 //
-// Only Linux implements these (AF_PACKET, pidfd_getfd, setns); addon.cc
-// registers them under `#if defined(__linux__)` and the command falls back
-// to what TCP_INFO tells elsewhere.
+// Only Linux implements these (AF_PACKET, pidfd_getfd, setns);
+// binding_linux.cc binds them, and the command falls back to what TCP_INFO
+// tells elsewhere.
 #ifndef TCP_KEEPALIVE_DIAGNOSTICS_H_
 #define TCP_KEEPALIVE_DIAGNOSTICS_H_
 
@@ -20,7 +20,7 @@ namespace tcpka {
 
 // System calls that only the diagnostics make. Their numbers continue the
 // core Syscall list, so that a Status can carry them and the binding's
-// `syscalls` names them (addon.cc appends kDiagSyscallNames).
+// `syscalls` names them (kDiagSyscallNames in binding_linux.cc).
 enum class DiagSyscall : int {
   kSocket = static_cast<int>(Syscall::kCount),
   kBind,

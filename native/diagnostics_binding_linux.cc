@@ -1,4 +1,4 @@
-// N-API glue for the Linux diagnostics that addon.cc does not carry (the
+// N-API glue for the Linux diagnostics that binding_linux.cc does not carry (the
 // sock_diag dump, keepalive of many descriptors of another process):
 // argument unpacking and result packing.
 #if defined(__linux__)
@@ -8,16 +8,13 @@
 #include <algorithm>
 #include <vector>
 
+#include "binding.h"
 #include "diagnostics.h"
 #include "sock_diag_linux.h"
 
 namespace tcpka {
+namespace binding {
 namespace {
-
-struct Slots {
-  double* results;
-  size_t syscall_slot;
-};
 
 const char* const kSlotNames[] = {
 #define TCPKA_NAME(field, name) name,
@@ -26,15 +23,7 @@ const char* const kSlotNames[] = {
 };
 
 Napi::Value Fail(const Napi::CallbackInfo& info, const Status& status) {
-  const Slots* slots = static_cast<const Slots*>(info.Data());
-  slots->results[slots->syscall_slot] = static_cast<int>(status.syscall);
-  return Napi::Number::New(info.Env(), status.error);
-}
-
-Napi::Value ThrowArgs(const Napi::CallbackInfo& info) {
-  Napi::TypeError::New(info.Env(), "invalid arguments to native binding")
-      .ThrowAsJavaScriptException();
-  return info.Env().Undefined();
+  return Result(info.Env(), static_cast<double*>(info.Data()), status);
 }
 
 // sockDiagOpen(netnsFd): a descriptor, or a negative errno. -1: this namespace.
@@ -67,9 +56,10 @@ Napi::Value SockDiagDumpJs(const Napi::CallbackInfo& info) {
 
 // Slots per descriptor written by processKeepalive: 0 or a negative errno,
 // the index of the failed call in `syscalls`, then the slots getKeepalive
-// writes (KeepaliveState as addon.cc stores it).
+// writes (KeepaliveState as StoreState lays it out).
 constexpr size_t kProcessKeepaliveState = 2;
-constexpr size_t kProcessKeepaliveSlots = kProcessKeepaliveState + kFieldCount + 2;
+constexpr size_t kProcessKeepaliveSlots =
+    kProcessKeepaliveState + kStateRemembered + 1;
 
 // processKeepalive(pidfd, fds, out): for each descriptor of the process,
 // its keepalive settings through a duplicate closed at once; one call for
@@ -90,14 +80,7 @@ Napi::Value ProcessKeepaliveJs(const Napi::CallbackInfo& info) {
     Status status = ProcessKeepalive(pidfd, fds[i], &state);
     slots[0] = status.ok() ? 0 : status.error;
     slots[1] = static_cast<int>(status.syscall);
-    double* values = slots + kProcessKeepaliveState;
-    values[kEnable] = state.enable ? 1 : 0;
-    values[kIdle] = state.idle_ms;
-    values[kInterval] = state.interval_ms;
-    values[kCount] = state.count;
-    values[kUserTimeout] = state.user_timeout_ms;
-    values[kFieldCount] = state.unsupported;
-    values[kFieldCount + 1] = state.remembered;
+    StoreState(slots + kProcessKeepaliveState, state);
   }
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
@@ -126,11 +109,8 @@ Napi::Value ProcessSocketsJs(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void RegisterLinuxDiagnostics(Napi::Env env, Napi::Object exports, double* results,
-                      size_t syscall_slot) {
-  // Lives as long as the addon instance (one per thread), like `results`.
-  Slots* slots = new Slots{results, syscall_slot};
-  env.AddCleanupHook([slots] { delete slots; });
+void RegisterLinuxDiagnostics(Napi::Env env, Napi::Object exports,
+                              double* slots) {
   Napi::Array names = Napi::Array::New(env, kSockDiagSlotCount);
   for (uint32_t i = 0; i < kSockDiagSlotCount; ++i) names.Set(i, kSlotNames[i]);
   exports.Set("sockDiagFields", names);
@@ -143,6 +123,7 @@ void RegisterLinuxDiagnostics(Napi::Env env, Napi::Object exports, double* resul
   exports.Set("processKeepalive", Napi::Function::New(env, ProcessKeepaliveJs, "processKeepalive", slots));
 }
 
+}  // namespace binding
 }  // namespace tcpka
 
 #endif  // __linux__

@@ -1,6 +1,6 @@
 // The portable interface between the N-API bindings (addon.cc) and the
 // per-OS back ends (keepalive_unix.cc with keepalive_linux.cc or
-// keepalive_darwin.cc; keepalive_win.cc later). Nothing here knows about
+// keepalive_darwin.cc; keepalive_win.cc on Windows). Nothing here knows about
 // JavaScript, and the back ends know nothing about N-API.
 //
 // Units at this boundary are the library's units: milliseconds for times,
@@ -8,6 +8,7 @@
 #ifndef TCP_KEEPALIVE_KEEPALIVE_H_
 #define TCP_KEEPALIVE_KEEPALIVE_H_
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 
@@ -15,8 +16,10 @@ namespace tcpka {
 
 #ifdef _WIN32
 using SocketHandle = uintptr_t;  // SOCKET
+constexpr int kErrorNoMemory = -4057;  // UV_ENOMEM
 #else
 using SocketHandle = int;
+constexpr int kErrorNoMemory = -ENOMEM;
 #endif
 
 // The system call that failed, so that JavaScript can build the same error
@@ -43,13 +46,21 @@ struct Status {
   bool ok() const { return error == 0; }
 };
 
-// The fields of a keepalive configuration, also used as bit positions.
+// The fields of a keepalive configuration, in order: the enum, the name
+// JavaScript uses and the socket option named in errors. The one list every
+// other one derives from: the binding exports the names, and a field's index
+// is its bit in masks and its slot in the shared slots (binding.h).
+#define TCPKA_KEEPALIVE_FIELDS(X)                 \
+  X(kEnable, "enable", "SO_KEEPALIVE")            \
+  X(kIdle, "idle", "TCP_KEEPIDLE")                \
+  X(kInterval, "interval", "TCP_KEEPINTVL")       \
+  X(kCount, "count", "TCP_KEEPCNT")               \
+  X(kUserTimeout, "userTimeout", "TCP_USER_TIMEOUT")
+
 enum Field : unsigned {
-  kEnable = 0,
-  kIdle,
-  kInterval,
-  kCount,
-  kUserTimeout,
+#define TCPKA_ENUM(field, name, option) field,
+  TCPKA_KEEPALIVE_FIELDS(TCPKA_ENUM)
+#undef TCPKA_ENUM
   kFieldCount
 };
 constexpr unsigned FieldBit(Field f) { return 1u << f; }
@@ -241,7 +252,7 @@ Status SetKeepalive(SocketHandle sock, const KeepaliveRequest& request,
 // read-back, so no more calls than the options themselves. The first call
 // is still a TCP-level one, so a socket that is not TCP fails before
 // SO_KEEPALIVE is touched.
-Status ConfigureKeepalive(SocketHandle sock, const KeepaliveRequest& request);
+Status WriteKeepaliveNoRollback(SocketHandle sock, const KeepaliveRequest& request);
 Status GetSystemDefaults(SystemDefaults* out);
 Status GetTcpInfo(SocketHandle sock, TcpInfo* out);
 

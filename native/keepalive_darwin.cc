@@ -157,49 +157,6 @@ const Capabilities& GetCapabilities() {
   return kCapabilities;
 }
 
-const Constant* GetConstants(size_t* count) {
-  static const Constant kConstants[] = {
-      {"SOL_SOCKET", SOL_SOCKET},
-      {"IPPROTO_IP", IPPROTO_IP},
-      {"IPPROTO_IPV6", IPPROTO_IPV6},
-      {"IPPROTO_TCP", IPPROTO_TCP},
-      {"SO_KEEPALIVE", SO_KEEPALIVE},
-      {"SO_REUSEADDR", SO_REUSEADDR},
-      {"SO_REUSEPORT", SO_REUSEPORT},
-      {"SO_RCVBUF", SO_RCVBUF},
-      {"SO_SNDBUF", SO_SNDBUF},
-      {"SO_LINGER", SO_LINGER},
-      {"SO_ERROR", SO_ERROR},
-      {"SO_TYPE", SO_TYPE},
-#ifdef SO_NOSIGPIPE
-      {"SO_NOSIGPIPE", SO_NOSIGPIPE},
-#endif
-      {"TCP_NODELAY", TCP_NODELAY},
-      {"TCP_MAXSEG", TCP_MAXSEG},
-      {"TCP_KEEPALIVE", TCP_KEEPALIVE},
-#ifdef TCP_KEEPINTVL
-      {"TCP_KEEPINTVL", TCP_KEEPINTVL},
-#endif
-#ifdef TCP_KEEPCNT
-      {"TCP_KEEPCNT", TCP_KEEPCNT},
-#endif
-#ifdef TCP_CONNECTIONTIMEOUT
-      {"TCP_CONNECTIONTIMEOUT", TCP_CONNECTIONTIMEOUT},
-#endif
-#ifdef TCP_RXT_CONNDROPTIME
-      {"TCP_RXT_CONNDROPTIME", TCP_RXT_CONNDROPTIME},
-#endif
-#ifdef TCP_CONNECTION_INFO
-      {"TCP_CONNECTION_INFO", TCP_CONNECTION_INFO},
-#endif
-#ifdef TCP_NOTSENT_LOWAT
-      {"TCP_NOTSENT_LOWAT", TCP_NOTSENT_LOWAT},
-#endif
-  };
-  *count = sizeof(kConstants) / sizeof(kConstants[0]);
-  return kConstants;
-}
-
 // From XNU's netinet/in.h and netinet6/in6.h. Numbers are spelt out where
 // an SDK hides the name; they are part of the kernel ABI.
 const RefusedOption* GetRefusedOptions(size_t* count) {

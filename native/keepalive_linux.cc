@@ -173,66 +173,6 @@ const Capabilities& GetCapabilities() {
   return kCapabilities;
 }
 
-const Constant* GetConstants(size_t* count) {
-  static const Constant kConstants[] = {
-      {"SOL_SOCKET", SOL_SOCKET},
-      {"IPPROTO_IP", IPPROTO_IP},
-      {"IPPROTO_IPV6", IPPROTO_IPV6},
-      {"IPPROTO_TCP", IPPROTO_TCP},
-      {"SO_KEEPALIVE", SO_KEEPALIVE},
-      {"SO_REUSEADDR", SO_REUSEADDR},
-#ifdef SO_REUSEPORT
-      {"SO_REUSEPORT", SO_REUSEPORT},
-#endif
-      {"SO_RCVBUF", SO_RCVBUF},
-      {"SO_SNDBUF", SO_SNDBUF},
-      {"SO_LINGER", SO_LINGER},
-      {"SO_ERROR", SO_ERROR},
-      {"SO_TYPE", SO_TYPE},
-#ifdef SO_DOMAIN
-      {"SO_DOMAIN", SO_DOMAIN},
-#endif
-#ifdef SO_PROTOCOL
-      {"SO_PROTOCOL", SO_PROTOCOL},
-#endif
-#ifdef SO_MARK
-      {"SO_MARK", SO_MARK},
-#endif
-      {"TCP_NODELAY", TCP_NODELAY},
-      {"TCP_MAXSEG", TCP_MAXSEG},
-      {"TCP_KEEPIDLE", TCP_KEEPIDLE},
-      {"TCP_KEEPINTVL", TCP_KEEPINTVL},
-      {"TCP_KEEPCNT", TCP_KEEPCNT},
-#ifdef TCP_USER_TIMEOUT
-      {"TCP_USER_TIMEOUT", TCP_USER_TIMEOUT},
-#endif
-      {"TCP_INFO", TCP_INFO},
-#ifdef TCP_CORK
-      {"TCP_CORK", TCP_CORK},
-#endif
-#ifdef TCP_QUICKACK
-      {"TCP_QUICKACK", TCP_QUICKACK},
-#endif
-#ifdef TCP_SYNCNT
-      {"TCP_SYNCNT", TCP_SYNCNT},
-#endif
-#ifdef TCP_LINGER2
-      {"TCP_LINGER2", TCP_LINGER2},
-#endif
-#ifdef TCP_DEFER_ACCEPT
-      {"TCP_DEFER_ACCEPT", TCP_DEFER_ACCEPT},
-#endif
-#ifdef TCP_NOTSENT_LOWAT
-      {"TCP_NOTSENT_LOWAT", TCP_NOTSENT_LOWAT},
-#endif
-#ifdef TCP_CONGESTION
-      {"TCP_CONGESTION", TCP_CONGESTION},
-#endif
-  };
-  *count = sizeof(kConstants) / sizeof(kConstants[0]);
-  return kConstants;
-}
-
 // Found by reading the kernel's setsockopt/getsockopt handlers (net/core/
 // sock.c, net/ipv4/tcp.c, ip_sockglue.c, igmp.c, ipv6_sockglue.c, tcp_ao.c,
 // netfilter, af_packet.c, xdp, rds). Numbers are spelt out where older

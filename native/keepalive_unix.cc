@@ -147,7 +147,7 @@ Status SetKeepalive(SocketHandle sock, const KeepaliveRequest& request,
   return Status{};
 }
 
-Status ConfigureKeepalive(SocketHandle sock, const KeepaliveRequest& request) {
+Status WriteKeepaliveNoRollback(SocketHandle sock, const KeepaliveRequest& request) {
   for (Field field : kWriteOrder) {
     if (!(request.fields & FieldBit(field))) continue;
     Status status = WriteField(sock, field, request);

@@ -1,4 +1,6 @@
-// Windows back end (Winsock 2).
+// Windows back end (Winsock 2). Error translation (error_win.cc), the
+// registry's system defaults (registry_win.cc) and the remembered values
+// (remembered_win.cc) are in their own files, shared through keepalive_win.h.
 //
 // enable + idle + interval: WSAIoctl(SIO_KEEPALIVE_VALS), in ms, all three at
 // once (Windows 2000+). It is write-only.
@@ -13,111 +15,21 @@
 // bounds retransmission only): not supported, reachable through setSockOpt.
 #ifdef _WIN32
 
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-// clang-format off
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#include <mstcpip.h>
-#include <windows.h>
-// clang-format on
-
 #include <cmath>
 #include <cstring>
-#include <mutex>
-#include <unordered_map>
 
 #include "keepalive.h"
 #include "keepalive_win.h"
-
-// The Windows SDK's ws2ipdef.h numbers; mingw-w64's headers (10.x) lack them.
-#ifndef TCP_KEEPIDLE
-#define TCP_KEEPIDLE 3  // also named TCP_KEEPALIVE
-#endif
-#ifndef TCP_MAXSEG
-#define TCP_MAXSEG 4
-#endif
-#ifndef TCP_MAXRT
-#define TCP_MAXRT 5
-#endif
-#ifndef TCP_TIMESTAMPS
-#define TCP_TIMESTAMPS 10
-#endif
-#ifndef TCP_FASTOPEN
-#define TCP_FASTOPEN 15
-#endif
-#ifndef TCP_KEEPCNT
-#define TCP_KEEPCNT 16
-#endif
-#ifndef TCP_KEEPINTVL
-#define TCP_KEEPINTVL 17
-#endif
+#include "socket_headers.h"
 
 namespace tcpka {
-
-int UvErrorFromWin(unsigned long error) {
-  // The subset of libuv's uv_translate_sys_error() (src/win/error.c) that
-  // socket options and registry reads can produce; values from
-  // include/uv/errno.h for _WIN32.
-  switch (error) {
-    case 0: return 0;
-    case WSAEACCES: return -4092;                 // EACCES
-    case ERROR_ACCESS_DENIED: return -4048;       // EPERM
-    case WSAEADDRINUSE: return -4091;             // EADDRINUSE
-    case WSAEADDRNOTAVAIL: return -4090;          // EADDRNOTAVAIL
-    case WSAEAFNOSUPPORT: return -4089;           // EAFNOSUPPORT
-    case WSAEWOULDBLOCK: return -4088;            // EAGAIN
-    case WSAEALREADY: return -4084;               // EALREADY
-    case ERROR_INVALID_HANDLE: return -4083;      // EBADF
-    case WSAECONNABORTED: return -4079;           // ECONNABORTED
-    case WSAECONNREFUSED: return -4078;           // ECONNREFUSED
-    case WSAECONNRESET:
-    case WSAENETRESET: return -4077;              // ECONNRESET
-    case WSAEFAULT: return -4074;                 // EFAULT
-    case WSAEHOSTUNREACH: return -4073;           // EHOSTUNREACH
-    case WSAEINTR: return -4072;                  // EINTR
-    case WSAEINVAL:
-    case ERROR_INVALID_PARAMETER: return -4071;   // EINVAL
-    case WSAEISCONN: return -4069;                // EISCONN
-    case WSAEMFILE: return -4066;                 // EMFILE
-    case WSAEMSGSIZE: return -4065;               // EMSGSIZE
-    case WSAENAMETOOLONG: return -4064;           // ENAMETOOLONG
-    case WSAENETDOWN: return -4063;               // ENETDOWN
-    case WSAENETUNREACH: return -4062;            // ENETUNREACH
-    case WSAENOBUFS: return -4060;                // ENOBUFS
-    case ERROR_FILE_NOT_FOUND: return -4058;      // ENOENT
-    case ERROR_NOT_ENOUGH_MEMORY:
-    case ERROR_OUTOFMEMORY: return -4057;         // ENOMEM
-    case WSAENOTCONN: return -4053;               // ENOTCONN
-    case WSAENOTSOCK: return -4050;               // ENOTSOCK
-    case WSAEOPNOTSUPP: return -4049;             // ENOTSUP
-    case WSAEPROTONOSUPPORT: return -4045;        // EPROTONOSUPPORT
-    case WSAEPROTOTYPE: return -4044;             // EPROTOTYPE
-    case WSAESHUTDOWN: return -4042;              // ESHUTDOWN
-    case WSAETIMEDOUT: return -4039;              // ETIMEDOUT
-    case WSAENOPROTOOPT: return -4035;            // ENOPROTOOPT
-    case WSAEHOSTDOWN: return -4031;              // EHOSTDOWN
-    case WSAESOCKTNOSUPPORT: return -4025;        // ESOCKTNOSUPPORT
-    default: return -4094;                        // UNKNOWN
-  }
-}
 
 namespace {
 
 constexpr int kUvENOPROTOOPT = -4035;
 constexpr int kUvENOTSUP = -4049;
 
-// Documented defaults (SIO_KEEPALIVE_VALS remarks): a socket starts with a
-// 2 h timeout and a 1 s interval unless the registry says otherwise, and
-// Windows Vista and later send 10 probes.
-constexpr double kDocumentedIdleMs = 7200000;
-constexpr double kDocumentedIntervalMs = 1000;
-constexpr double kDocumentedCount = 10;
 constexpr double kMaxTimeMs = 4294967.0 * 1000;  // whole seconds in a u_long of ms
-
-const wchar_t kParametersKey[] =
-    L"SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters";
 
 Status WsaStatus(Syscall syscall) {
   return Status{UvErrorFromWin(WSAGetLastError()), syscall};
@@ -158,127 +70,6 @@ const OptionSupport& Support() {
     return support;
   }();
   return kSupport;
-}
-
-// --- System defaults (registry) -------------------------------------------
-
-struct RegistryDefaults {
-  Status status;
-  SystemDefaults defaults;
-};
-
-// Returns false with *status set on a real failure; true with *found false
-// when the value is absent.
-bool ReadRegistryDword(const wchar_t* name, DWORD* value, bool* found,
-                       Status* status) {
-  DWORD size = sizeof(*value);
-  LONG rc = RegGetValueW(HKEY_LOCAL_MACHINE, kParametersKey, name,
-                         RRF_RT_REG_DWORD, nullptr, value, &size);
-  *found = rc == ERROR_SUCCESS;
-  if (rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND) return true;
-  *status = Status{UvErrorFromWin(static_cast<unsigned long>(rc)),
-                   Syscall::kRegGetValue};
-  return false;
-}
-
-// Tcpip reads these values at boot, so one read per process is exact.
-const RegistryDefaults& ReadDefaults() {
-  static const RegistryDefaults kDefaults = [] {
-    RegistryDefaults result;
-    DWORD time = 0, interval = 0;
-    bool has_time = false, has_interval = false;
-    if (!ReadRegistryDword(L"KeepAliveTime", &time, &has_time,
-                           &result.status) ||
-        !ReadRegistryDword(L"KeepAliveInterval", &interval, &has_interval,
-                           &result.status))
-      return result;
-    SystemDefaults& d = result.defaults;
-    d.idle_ms = has_time ? time : kDocumentedIdleMs;
-    d.interval_ms = has_interval ? interval : kDocumentedIntervalMs;
-    d.count = kDocumentedCount;
-    d.documented_default = !has_time || !has_interval;
-    if (has_time && has_interval) {
-      d.source =
-          "registry HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\"
-          "Parameters KeepAliveTime, KeepAliveInterval; count: 10, fixed by "
-          "Windows";
-    } else if (has_time) {
-      d.source =
-          "registry HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\"
-          "Parameters KeepAliveTime; KeepAliveInterval absent: documented "
-          "default 1000 ms; count: 10, fixed by Windows";
-    } else if (has_interval) {
-      d.source =
-          "registry HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\"
-          "Parameters KeepAliveInterval; KeepAliveTime absent: documented "
-          "default 7200000 ms; count: 10, fixed by Windows";
-    } else {
-      d.source =
-          "documented defaults (KeepAliveTime, KeepAliveInterval absent from "
-          "HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters); "
-          "count: 10, fixed by Windows";
-    }
-    return result;
-  }();
-  return kDefaults;
-}
-
-// --- Remembered values (SIO_KEEPALIVE_VALS is write-only) ------------------
-
-// What was last set through this library on a socket whose options cannot
-// be read back. SOCKET values are reused after close, so each entry keeps
-// the socket's addresses and is dropped when they no longer match.
-struct Remembered {
-  double idle_ms = 0;
-  double interval_ms = 0;
-  sockaddr_storage local{};
-  int local_length = 0;
-  sockaddr_storage peer{};
-  int peer_length = 0;  // 0: no peer (a listening socket)
-};
-
-std::mutex remembered_mutex;
-std::unordered_map<SocketHandle, Remembered> remembered;
-
-void Addresses(SOCKET sock, Remembered* entry) {
-  entry->local_length = sizeof(entry->local);
-  if (getsockname(sock, reinterpret_cast<sockaddr*>(&entry->local),
-                  &entry->local_length) != 0)
-    entry->local_length = 0;
-  entry->peer_length = sizeof(entry->peer);
-  if (getpeername(sock, reinterpret_cast<sockaddr*>(&entry->peer),
-                  &entry->peer_length) != 0)
-    entry->peer_length = 0;
-}
-
-bool SameAddresses(const Remembered& a, const Remembered& b) {
-  return a.local_length == b.local_length && a.peer_length == b.peer_length &&
-         std::memcmp(&a.local, &b.local, a.local_length) == 0 &&
-         std::memcmp(&a.peer, &b.peer, a.peer_length) == 0;
-}
-
-bool Recall(SocketHandle sock, double* idle_ms, double* interval_ms) {
-  std::lock_guard<std::mutex> lock(remembered_mutex);
-  auto it = remembered.find(sock);
-  if (it == remembered.end()) return false;
-  Remembered now;
-  Addresses(static_cast<SOCKET>(sock), &now);
-  if (!SameAddresses(now, it->second)) {
-    remembered.erase(it);  // another socket got the same handle value
-    return false;
-  }
-  *idle_ms = it->second.idle_ms;
-  *interval_ms = it->second.interval_ms;
-  return true;
-}
-
-void Remember(SocketHandle sock, double idle_ms, double interval_ms) {
-  Remembered entry;
-  entry.idle_ms = idle_ms;
-  entry.interval_ms = interval_ms;
-  Addresses(static_cast<SOCKET>(sock), &entry);
-  std::lock_guard<std::mutex> lock(remembered_mutex);
-  remembered[sock] = entry;
 }
 
 // --- Socket option helpers -------------------------------------------------
@@ -366,33 +157,6 @@ const Capabilities& GetCapabilities() {
   return kCapabilities;
 }
 
-const Constant* GetConstants(size_t* count) {
-  static const Constant kConstants[] = {
-      {"SOL_SOCKET", SOL_SOCKET},
-      {"IPPROTO_IP", IPPROTO_IP},
-      {"IPPROTO_IPV6", IPPROTO_IPV6},
-      {"IPPROTO_TCP", IPPROTO_TCP},
-      {"SO_KEEPALIVE", SO_KEEPALIVE},
-      {"SO_REUSEADDR", SO_REUSEADDR},
-      {"SO_EXCLUSIVEADDRUSE", SO_EXCLUSIVEADDRUSE},
-      {"SO_RCVBUF", SO_RCVBUF},
-      {"SO_SNDBUF", SO_SNDBUF},
-      {"SO_LINGER", SO_LINGER},
-      {"SO_ERROR", SO_ERROR},
-      {"SO_TYPE", SO_TYPE},
-      {"TCP_NODELAY", TCP_NODELAY},
-      {"TCP_MAXSEG", TCP_MAXSEG},
-      {"TCP_MAXRT", TCP_MAXRT},
-      {"TCP_TIMESTAMPS", TCP_TIMESTAMPS},
-      {"TCP_FASTOPEN", TCP_FASTOPEN},
-      {"TCP_KEEPIDLE", TCP_KEEPIDLE},
-      {"TCP_KEEPINTVL", TCP_KEEPINTVL},
-      {"TCP_KEEPCNT", TCP_KEEPCNT},
-  };
-  *count = sizeof(kConstants) / sizeof(kConstants[0]);
-  return kConstants;
-}
-
 Status GetKeepalive(SocketHandle handle, KeepaliveState* out) {
   SOCKET sock = static_cast<SOCKET>(handle);
   const OptionSupport& support = Support();
@@ -410,7 +174,7 @@ Status GetKeepalive(SocketHandle handle, KeepaliveState* out) {
   double remembered_idle = 0, remembered_interval = 0;
   if (!support.idle || !support.interval) {
     if (!Recall(handle, &remembered_idle, &remembered_interval)) {
-      const RegistryDefaults& defaults = ReadDefaults();
+      const RegistryDefaults& defaults = ReadRegistryDefaults();
       remembered_idle = defaults.status.ok() ? defaults.defaults.idle_ms
                                              : kDocumentedIdleMs;
       remembered_interval = defaults.status.ok()
@@ -509,19 +273,12 @@ Status SetKeepalive(SocketHandle handle, const KeepaliveRequest& request,
   return Status{};
 }
 
-Status ConfigureKeepalive(SocketHandle handle,
+Status WriteKeepaliveNoRollback(SocketHandle handle,
                           const KeepaliveRequest& request) {
   // SIO_KEEPALIVE_VALS sets enable, idle and interval together, so the full
   // path is needed to know the values not being changed.
   KeepaliveState unused;
   return SetKeepalive(handle, request, &unused);
-}
-
-Status GetSystemDefaults(SystemDefaults* out) {
-  const RegistryDefaults& defaults = ReadDefaults();
-  if (!defaults.status.ok()) return defaults.status;
-  *out = defaults.defaults;
-  return Status{};
 }
 
 Status GetTcpInfo(SocketHandle, TcpInfo*) {

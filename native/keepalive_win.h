@@ -1,5 +1,6 @@
-// Internal to the Windows back end: what keepalive_win.cc and
-// socket_lookup_win.cc share, and what addon.cc binds under _WIN32.
+// Internal to the Windows back end: what keepalive_win.cc, error_win.cc,
+// registry_win.cc, remembered_win.cc and socket_lookup_win.cc share, and
+// what binding_win.cc binds.
 #ifndef TCP_KEEPALIVE_KEEPALIVE_WIN_H_
 #define TCP_KEEPALIVE_KEEPALIVE_WIN_H_
 #ifdef _WIN32
@@ -15,7 +16,7 @@ namespace tcpka {
 
 // Calls only the Windows code makes. Their numbers continue the core Syscall
 // list, so that a Status can carry them and the binding's `syscalls` names
-// them (addon.cc appends kWinSyscallNames under _WIN32).
+// them (kWinSyscallNames in binding_win.cc).
 enum class WinSyscall : int {
   kUvWalk = static_cast<int>(Syscall::kCount),
   kHandleScan,
@@ -30,6 +31,27 @@ inline Status WinStatus(int error, WinSyscall syscall) {
 // registry call's result) as libuv names it: the negative UV_E* value, so
 // that util.getSystemErrorName() gives the code Node itself would give.
 int UvErrorFromWin(unsigned long error);
+
+// Documented defaults (SIO_KEEPALIVE_VALS remarks): a socket starts with a
+// 2 h timeout and a 1 s interval unless the registry says otherwise, and
+// Windows Vista and later send 10 probes.
+inline constexpr double kDocumentedIdleMs = 7200000;
+inline constexpr double kDocumentedIntervalMs = 1000;
+inline constexpr double kDocumentedCount = 10;
+
+// The system defaults as the registry holds them (read once: Tcpip reads
+// them at boot), or the registry call's failure (registry_win.cc).
+struct RegistryDefaults {
+  Status status;
+  SystemDefaults defaults;
+};
+const RegistryDefaults& ReadRegistryDefaults();
+
+// The idle and interval last set through this library on `sock`, false if
+// none or if the handle value now belongs to another socket (its addresses
+// differ); Remember records them (remembered_win.cc).
+bool Recall(SocketHandle sock, double* idle_ms, double* interval_ms);
+void Remember(SocketHandle sock, double idle_ms, double interval_ms);
 
 // One end of a TCP connection as Node reports it (socket.localAddress,
 // socket.remotePort, server.address(), ...). `family` is 4 or 6, or 0 for

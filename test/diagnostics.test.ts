@@ -73,19 +73,24 @@ describe.skipIf(!linux)('the socket table (sock_diag)', () => {
   });
 
   it('grows its buffer for more sockets than it first had room for', async () => {
-    // A backlog for all of them: with the accept queue full, the kernel drops a
-    // client's final ACK and the server's end stays a request (not in the table)
-    // although the client is connected.
+    // A backlog with room for every client: with Node's default (511) the
+    // accept queue overflows on a busy machine, the kernel drops the final
+    // ACK and keeps the server's side in SYN_RECV, retrying with backoff, while
+    // the client already reports 'connect'. So the test also waits until the
+    // server has accepted them all.
     const server = net.createServer().listen({ port: 0, host: '127.0.0.1', backlog: 2048 });
     await once(server, 'listening');
     let accepted = 0;
-    const allAccepted = new Promise<void>((resolve) => server.on('connection', () => ++accepted === 1500 && resolve()));
+    const allAccepted = new Promise<void>((resolve) => {
+      server.on('connection', () => {
+        if (++accepted === 1500) resolve();
+      });
+    });
     const clients = await Promise.all(Array.from({ length: 1500 }, async () => {
       const socket = net.connect(portOf(server), '127.0.0.1');
       await once(socket, 'connect');
       return socket;
     }));
-    // A client is connected before the server has its end: wait for the server's.
     await allAccepted;
     const table = SocketTable.open();
     try {

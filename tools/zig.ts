@@ -20,9 +20,22 @@ export interface ZigTarget {
   flags: string[];
 }
 
-// The per-OS source lists of CMakeLists.txt.
-const DARWIN_SOURCES = ['addon.cc', 'keepalive_unix.cc', 'keepalive_darwin.cc'];
-const LINUX_SOURCES = ['addon.cc', 'keepalive_unix.cc', 'keepalive_linux.cc', 'capture_linux.cc', 'inspect_linux.cc'];
+/**
+ * The per-OS source lists, read from CMakeLists.txt's
+ * set(TCPKA_SOURCES_<OS> native/a.cc native/b.cc ...), their one definition:
+ * file names relative to native/, the common ones first.
+ */
+function cmakeSources(os: 'DARWIN' | 'LINUX'): string[] {
+  const cmake = fs.readFileSync(path.join(REPO, 'CMakeLists.txt'), 'utf8');
+  const list = (name: string): string[] => {
+    const match = new RegExp(`^set\\(TCPKA_SOURCES_${name}\\s([^)]*)\\)`, 'm').exec(cmake);
+    if (!match) throw new Error(`CMakeLists.txt has no set(TCPKA_SOURCES_${name} ...)`);
+    return match[1]!.split(/\s+/).filter(Boolean).map((file) => path.relative('native', file));
+  };
+  return [...list('COMMON'), ...list(os)];
+}
+const DARWIN_SOURCES = cmakeSources('DARWIN');
+const LINUX_SOURCES = cmakeSources('LINUX');
 // A dylib whose N-API symbols node provides at load time (cmake-js links
 // with -undefined dynamic_lookup on macOS), with an ad hoc code signature:
 // Apple silicon kills unsigned code, and zig 0.11 signs an x86_64 image only

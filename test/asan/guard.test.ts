@@ -7,7 +7,7 @@
 // kernel makes; this is what shows they stay inside.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { constants } from '../../lib/index';
-import { binding, results } from '../../lib/native';
+import { binding, SLOT, slots } from '../../lib/native';
 import { fdOf, kernelAttachFilter, kernelFilterLength } from '../helpers/kernel';
 import { closeAll, connectedPair } from '../helpers/loopback';
 
@@ -33,7 +33,7 @@ describe('the guard page behind the generic functions', () => {
     kernelAttachFilter(client, 64);
     const { view, rest } = surrounded(64);
     expect(binding.getSockOptBuffer(fdOf(client), constants.SOL_SOCKET, SO_GET_FILTER, view)).toBe(EFAULT);
-    expect(binding.syscalls[results[results.length - 1]]).toBe('getsockopt');
+    expect(binding.syscalls[slots[SLOT.failedSyscall]!]).toBe('getsockopt');
     expect(view.every((byte) => byte === 0xa5)).toBe(true);
     expect(rest()).toBe(true);
     expect(kernelFilterLength(client)).toBe(64);
