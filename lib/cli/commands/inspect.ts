@@ -16,6 +16,7 @@ import {
 } from '../../index';
 import { diagnostics, duplicateDescriptor, openProcess, processKeepalive, processSockets, SocketTable, systemDefaultsIn, type SocketRecord } from '../../diagnostics';
 import { parseArgs, parseInteger } from '../args';
+import { carriesConfigured, configuredJson, configuredKeepalive, describeConfigured } from '../configured';
 import { escapeBytes } from '../escape';
 import { CliError, ExitCode, usageError } from '../exit';
 import { formatCountdown, formatEndpoint, formatSetting } from '../format';
@@ -290,15 +291,27 @@ export function runInspect(argv: readonly string[]): number {
 
   const { defaults, sameNamespace, namespace } = defaultsOf(pid);
   const sockets = readSockets(pid, shortCommand, sameNamespace);
+  // Read after the sockets: a process whose sockets cannot be read has already failed with the reason.
+  const configured = configuredKeepalive(pid, commandLine);
+  const configuredLine = describeConfigured(configured);
+  const configuredOptions = configured.status === 'set' ? configured.options : null;
   const now = Date.now();
-  reporter.event('process', { pid, command, netns: namespace, sameNetns: sameNamespace, defaults, sockets: sockets.length }, null, now);
+  reporter.event('process', { pid, command, netns: namespace, sameNetns: sameNamespace, defaults, sockets: sockets.length, ...configuredJson(configured) }, null, now);
 
-  const rows: string[][] = [['FD', 'STATE', 'LOCAL', 'PEER', 'KEEPALIVE', 'IDLE', 'INTERVAL', 'COUNT', 'USER TIMEOUT', 'NEXT PROBE', 'UNANSWERED']];
+  const header = ['FD', 'STATE', 'LOCAL', 'PEER', 'KEEPALIVE', 'IDLE', 'INTERVAL', 'COUNT', 'USER TIMEOUT', 'NEXT PROBE', 'UNANSWERED'];
+  const rows: string[][] = [configuredOptions ? [...header, 'DEFAULT'] : header];
   for (const socket of sockets) {
     const probes = socket.info.probes ?? socket.entry?.probesOut ?? 0;
     const next = nextProbe(socket.keepalive, socket.info, socket.entry, probes);
-    if (reporter.json) reporter.event('socket', socketFields(pid, socket, defaults, probes, next), null, now);
-    else rows.push(socketRow(socket, defaults, probes, next));
+    // Only where TCP_KEEPALIVE parses: whether the kernel values of this connection are those.
+    const carries = configuredOptions && carriesConfigured(configuredOptions, socket.keepalive, socket.info.state === 'LISTEN');
+    if (reporter.json) {
+      const fields = socketFields(pid, socket, defaults, probes, next);
+      reporter.event('socket', configuredOptions ? { ...fields, carriesConfigured: carries } : fields, null, now);
+    } else {
+      const row = socketRow(socket, defaults, probes, next);
+      rows.push(configuredOptions ? [...row, carries === null ? '-' : carries ? 'yes' : 'no'] : row);
+    }
   }
 
   const namespaceText = namespace ? `, network namespace ${namespace}${sameNamespace ? '' : ' (not this one)'}` : '';
@@ -308,11 +321,13 @@ export function runInspect(argv: readonly string[]): number {
       ? `system defaults there: idle ${formatSetting(defaults.idle)}, interval ${formatSetting(defaults.interval)}, count ${defaults.count}`
       : 'system defaults there: unknown (reading them needs CAP_SYS_ADMIN)',
   );
+  if (configuredLine !== null) reporter.line(configuredLine);
   if (sockets.length === 0) return ExitCode.OK;
   for (const line of table(rows)) reporter.line(line);
   // The legend only where a value carries the star.
   const starred = rows.slice(1).some((row) => row.some((cell) => cell.endsWith('*')));
   if (starred) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
+  if (configuredOptions) reporter.line('DEFAULT = whether the connection carries the TCP_KEEPALIVE values (yes/no; - for a listener)');
 
   const records = sockets.map(({ fd, keepalive, info, entry }) =>
     socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }),
