@@ -371,6 +371,7 @@ describe('inspect', () => {
       const processEvent = result.events.find((e) => e.event === 'process')!;
       expect(processEvent).toMatchObject({ pid: holder.pid, sameNetns: true, sockets: 5 });
       expect(String(processEvent.command)).toContain('cli-holder.mjs');
+      expect(processEvent).not.toHaveProperty('configured'); // no TCP_KEEPALIVE there: today's output
       const sockets = result.events.filter((e) => e.event === 'socket');
       expect(sockets.map((s) => s.state).sort()).toEqual(['ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'LISTEN']);
       const aPort = (holder.ready.a as { localPort: number }).localPort;
