@@ -26,6 +26,9 @@ export interface DiagnosticsCapabilities {
   readonly liveDefaults: boolean;
 }
 
+/** The keepalive fields, as the addon names them, in its order (one list, for the command). */
+export { FIELDS as keepaliveFields } from './native';
+
 export const diagnostics: DiagnosticsCapabilities = Object.freeze({
   packetCapture: binding.captureOpen !== undefined,
   processSockets: binding.processSockets !== undefined && binding.processKeepalive !== undefined,

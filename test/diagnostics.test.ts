@@ -6,18 +6,17 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, fstatSync } from 'node:fs';
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { diagnostics, openProcess, processKeepalive, processSockets, socketInode, SocketTable } from '../lib/diagnostics';
 import { getTcpInfo, setKeepalive } from '../lib/index';
 import { kernelKeepalive, fdOf } from './helpers/kernel';
 import { closeAll, connectedPair, portOf } from './helpers/loopback';
+import { needs } from './helpers/platform';
 import { readProcTcp } from './helpers/procnet';
 
 afterEach(closeAll);
 
-const linux = process.platform === 'linux';
-
-describe.skipIf(!linux)('the socket table (sock_diag)', () => {
+needs('socketTable', 'procNet').describe('the socket table (sock_diag)', () => {
   it('is a capability of this addon', () => {
     expect(diagnostics).toMatchObject({ socketTable: true, processSockets: true, packetCapture: true, namespaceDefaults: true });
   });
@@ -104,7 +103,7 @@ describe.skipIf(!linux)('the socket table (sock_diag)', () => {
   });
 });
 
-describe.skipIf(!linux)("another process's sockets", () => {
+needs('processSockets').describe("another process's sockets", () => {
   it('lists its socket descriptors and reads their keepalive settings as the kernel holds them', async () => {
     const { client } = await connectedPair();
     setKeepalive(client, { enable: true, idle: 42_000, interval: 7_000, count: 4 });

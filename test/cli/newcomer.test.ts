@@ -10,6 +10,7 @@ import { flowFilter, tryCapture } from '../../lib/cli/capture';
 import { Monitor } from '../../lib/cli/monitor';
 import { Reporter } from '../../lib/cli/output';
 import { ConnectionWatcher } from '../../lib/cli/watcher';
+import { needs } from '../helpers/platform';
 import { assertBuilt, isRoot, killAll, runCli, startCli } from './harness';
 
 beforeAll(assertBuilt);
@@ -89,7 +90,7 @@ describe('piped text', () => {
   // The reset arrives between two looks of the live view: TCP_INFO already
   // says CLOSE when the view looks, the RST is still in the capture. The RST
   // must come first, as it did on the wire.
-  it.skipIf(!isRoot || process.platform !== 'linux')('a state change is printed after the RST that caused it', async () => {
+  needs('packetCapture', 'root').it('a state change is printed after the RST that caused it', async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
@@ -129,7 +130,7 @@ describe('piped text', () => {
   });
 });
 
-describe.skipIf(process.platform !== 'linux')('inspect', () => {
+needs('processSockets').describe('inspect', () => {
   it('prints the legend for * only when a value is starred', async () => {
     const { NODE_OPTIONS: _dropped, ...env } = process.env;
     // One listening socket, keepalive off: nothing equals a default, nothing starred.
@@ -150,7 +151,7 @@ describe.skipIf(process.platform !== 'linux')('inspect', () => {
   });
 });
 
-describe.skipIf(!isRoot || process.platform !== 'linux')('demo --loopback as root', () => {
+needs('netns').describe('demo --loopback as root', () => {
   it('does not tell root to run it with sudo; it says what leaving out --loopback adds', async () => {
     const result = await runCli(['demo', '--loopback'], { timeoutMs: 20_000 });
     expect(result.code).toBe(0);

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { escapeBytes, escapeText } from '../../lib/cli/escape';
+import { needs } from '../helpers/platform';
 import { AS_NOBODY, assertBuilt, CLI, isRoot, killAll, oneLineError, runCli } from './harness';
 
 beforeAll(assertBuilt);
@@ -71,7 +72,7 @@ afterEach(() => {
 
 const LISTENER = "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log('ready')); process.stdin.on('end', () => process.exit(0)).resume();";
 
-describe.skipIf(process.platform !== 'linux')('inspect of a process whose command line attacks the terminal', () => {
+needs('processSockets').describe('inspect of a process whose command line attacks the terminal', () => {
   it('text: the command line is shown escaped; no ESC or BEL reaches stdout or stderr', async () => {
     const target = await startProcess(process.execPath, ['-e', LISTENER], HOSTILE);
     const text = await runCli(['inspect', String(target.pid)]);
@@ -143,7 +144,7 @@ describe('listen says what it bound', () => {
 
   // Every interface, but inside a network namespace of the test's own
   // (unshare -n: only a loopback, gone with the process): nothing is exposed.
-  it.skipIf(!isRoot || process.platform !== 'linux')('a bare port: "*:PORT (all interfaces)" and how to bind loopback only', async () => {
+  needs('netns').it('a bare port: "*:PORT (all interfaces)" and how to bind loopback only', async () => {
     const { NODE_OPTIONS: _dropped, ...env } = process.env;
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn('unshare', ['-n', process.execPath, CLI, 'listen', '0', '--no-keepalive', '--duration', '0.3'], { env });

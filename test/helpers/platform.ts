@@ -4,7 +4,8 @@
  * A test states what it needs: a capability from `capabilities()` ('userTimeout' means the field
  * can be set and read back; 'tcpInfo', 'systemDefaults', 'listenerInheritance') or a fact of the
  * machine that is not a capability of the library (FACTS below: /proc/net, network namespaces,
- * `ss`, pidfd, a C compiler, seccomp, root, the options CPython's socket module defines...).
+ * `ss`, pidfd, the command's diagnostics (lib/diagnostics.ts), a C compiler, seccomp, root, the
+ * options CPython's socket module defines...).
  * Where a need is not met the test is still registered, as a skipped test whose name says why
  * ("... — pending: needs userTimeout, which darwin does not have"): it never fails for the wrong
  * reason and never silently vanishes. In CI on Linux any skip still fails the run
@@ -14,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { describe as vDescribe, it as vIt, type SuiteFactory, type TestFunction } from 'vitest';
+import { diagnostics } from '../../lib/diagnostics';
 import { capabilities, type KeepaliveField } from '../../lib/index';
 import { binding } from '../../lib/native';
 import { canUseNetns, commandWorks } from './netns';
@@ -39,6 +41,10 @@ const FACTS = {
   netns: () => (canUseNetns.ok ? null : (canUseNetns.reason ?? 'no network namespaces')),
   ss: () => (commandWorks('ss', ['-V']) ? null : '`ss` (iproute2) is not on the PATH'),
   pidfd: () => (binding.pidfdGetfd ? null : 'the addon has no pidfd_getfd here (Linux diagnostics)'),
+  // The command's diagnostics (lib/diagnostics.ts), as the command itself asks for them.
+  socketTable: () => (diagnostics.socketTable ? null : 'the addon has no socket table (sock_diag) here'),
+  processSockets: () => (diagnostics.processSockets ? null : "the addon cannot read another process's sockets here (pidfd_getfd)"),
+  packetCapture: () => (diagnostics.packetCapture ? null : 'the addon has no packet capture (AF_PACKET) here'),
   script: () => (commandWorks('script', ['--version']) ? null : '`script` (util-linux, for a terminal) is not on the PATH'),
   cc: () => (commandWorks('cc', ['--version']) ? null : 'no C compiler (`cc`) on the PATH'),
   seccomp: () => {

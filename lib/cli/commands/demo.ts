@@ -24,7 +24,7 @@ import { CliError, ExitCode, usageError } from '../exit';
 import { formatElapsed, formatSetting } from '../format';
 import { DEMO_HELP } from '../help';
 import { Monitor } from '../monitor';
-import { systemDefaultsIn } from '../../diagnostics';
+import { diagnostics, systemDefaultsIn } from '../../diagnostics';
 import { Reporter } from '../output';
 import { createHostPair, leftoverNamespaces, namespaceSupport, type HostPair } from '../testhosts';
 import { ConnectionWatcher, describeConnection } from '../watcher';
@@ -42,7 +42,7 @@ const NAMESPACED_SHOWS =
 function namespacedHint(failure: string | null): string {
   const support = namespaceSupport();
   if (support.ok && failure === null) return `Without --loopback, the demo also runs ${NAMESPACED_SHOWS}.`;
-  if (!support.ok && process.platform === 'linux' && process.getuid?.() !== 0) {
+  if (!support.ok && diagnostics.perNamespace && process.getuid?.() !== 0) {
     return `As root, the demo also runs ${NAMESPACED_SHOWS}. Run it with: sudo npm run demo`;
   }
   return `The namespaced version (${NAMESPACED_SHOWS}) cannot run here: ${support.ok ? failure : support.reason}.`;

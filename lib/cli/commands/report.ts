@@ -21,6 +21,7 @@ import {
   type KeepaliveField,
   type KeepaliveState,
 } from '../../index';
+import { keepaliveFields as FIELDS } from '../../diagnostics';
 import { parseArgs } from '../args';
 import { CliError, ExitCode, usageError } from '../exit';
 
@@ -35,7 +36,7 @@ whether accepted sockets inherit a listener's options. Only 127.0.0.1 is used.
 Options:
       --json              one JSON document (for scripts and for the README's table)
       --markdown          Markdown tables (for $GITHUB_STEP_SUMMARY)
-      --expect FIELDS     comma-separated: enable,idle,interval,count,userTimeout; exit 11
+      --expect FIELDS     comma-separated: ${FIELDS.join(',')}; exit 11
                           when this platform does not honour one of them
   -h, --help              this help
 
@@ -46,7 +47,6 @@ Exit codes:
   11   a field named by --expect is not honoured here
 `;
 
-const FIELDS: readonly KeepaliveField[] = ['enable', 'idle', 'interval', 'count', 'userTimeout'];
 /** Values to try: not a default anywhere, whole seconds, a user timeout that shows ms. */
 const TRIAL: Record<Exclude<KeepaliveField, 'enable'>, number> = { idle: 37_000, interval: 7_000, count: 5, userTimeout: 12_345 };
 /** The raw option behind each field, by the names this platform's constants use. */
