@@ -124,7 +124,7 @@ async function measureListen(cli: string, label: string, connections: number, ot
   let clients: net.Socket[] = [];
   try {
     const first = await output.waitFor(/^listening on /, 10_000);
-    const port = Number(/:(\d+) \(pid/.exec(first)![1]);
+    const port = Number(/^listening on \S*:(\d+) /.exec(first)![1]);
     clients = await connectMany(port, connections);
     // A live view that cannot keep up is measured anyway, and says so.
     for (const deadline = Date.now() + 30_000 + connections * 5; output.count(accepted) < connections && Date.now() < deadline; ) await sleep(100);
