@@ -154,6 +154,8 @@ export class ConnectionWatcher {
    */
   look(now: number, sample: Sample | 'unchanged' | null = null, timer: TimerReading | null = null): void {
     if (this.ended) return;
+    // Segments captured before this look happened before anything it prints.
+    this.hooks?.flushPackets();
     const previous = this.sample;
     // A probe counted but not yet seen on the wire is looked at again even
     // when the table shows no change: its grace period runs out.
