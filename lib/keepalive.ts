@@ -79,13 +79,10 @@ export function keepaliveFromSlots(s: Float64Array = slots, at = 0): KeepaliveSt
   return state;
 }
 
-/** Puts the request's values in the slots the binding reads them from. */
+/** Puts the request's values in the slots the binding reads them from: value i in slot i. */
 function loadRequest(request: KeepaliveRequest): number {
-  slots[ENABLE_SLOT] = request.enable ? 1 : 0;
-  slots[IDLE_SLOT] = request.idle;
-  slots[INTERVAL_SLOT] = request.interval;
-  slots[COUNT_SLOT] = request.count;
-  slots[USER_TIMEOUT_SLOT] = request.userTimeout;
+  const values = request.values;
+  for (let slot = 0; slot < values.length; slot++) slots[slot] = values[slot]!;
   return request.fields;
 }
 

@@ -2,7 +2,7 @@
 // node-gyp-build) and turns its numeric results into objects and errors.
 import path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
-import type { Binding, NativeFieldName } from '../binding';
+import type { Binding, NativeFieldKind, NativeFieldName } from '../binding';
 import type { SystemDefaults } from './types';
 import { systemError } from './errors';
 
@@ -27,13 +27,21 @@ export const FIELD_OPTION = Object.freeze(
   Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveOptions[index]!])),
 ) as Readonly<Record<NativeFieldName, string>>;
 
-// The facade writes these fields by name (validators.ts, keepalive.ts): an
-// addon that names them otherwise is another build's, refused at load as a
-// TCP_INFO mismatch is.
-const EXPECTED_FIELDS: Record<NativeFieldName, true> = { enable: true, idle: true, interval: true, count: true, userTimeout: true };
-if (FIELDS.length !== Object.keys(EXPECTED_FIELDS).length || !FIELDS.every((field) => EXPECTED_FIELDS[field])) {
-  throw new Error(`tcp-keepalive: the native keepalive fields (${FIELDS.join()}) do not match lib/native.ts`);
+/** How each field's value is given and checked (flag, time in ms, count). */
+export const FIELD_KIND = Object.freeze(
+  Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveFieldKinds[index]!])),
+) as Readonly<Record<NativeFieldName, NativeFieldKind>>;
+
+// The facade checks each field by its kind and names only `enable` itself
+// (keepalive on by default): an addon with another kind, or without that
+// switch, is another build's, refused at load as a TCP_INFO mismatch is.
+const KNOWN_KINDS: readonly string[] = ['flag', 'time', 'count'] satisfies NativeFieldKind[];
+for (const field of FIELDS) {
+  if (!KNOWN_KINDS.includes(FIELD_KIND[field])) {
+    throw new Error(`tcp-keepalive: the native keepalive field ${field} has an unknown kind ${JSON.stringify(FIELD_KIND[field])}`);
+  }
 }
+if (FIELD_KIND.enable !== 'flag') throw new Error(`tcp-keepalive: the native keepalive fields (${FIELDS.join()}) lack the flag enable`);
 
 /** Where each value sits in `slots` (native/addon.cc, TCPKA_SLOTS). */
 export const SLOT = binding.slotIndex;
