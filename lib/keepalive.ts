@@ -10,7 +10,7 @@ import {
   serverWithoutDescriptor,
   socketNotConnected,
 } from './errors';
-import { binding, defaultsFromSlots, FIELDS, FIELD_BIT, FIELD_SLOT, nativeError, SLOT, slots, throwIfFailed } from './native';
+import { binding, defaultsFromSlots, FIELDS, FIELD_BIT, FIELD_KIND, nativeError, SLOT, slots, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
 import type {
   Capabilities,
@@ -55,7 +55,20 @@ function fieldsIn(mask: number): KeepaliveField[] {
   return FIELDS.filter((field) => mask & FIELD_BIT[field]);
 }
 
-const { enable: ENABLE_SLOT, idle: IDLE_SLOT, interval: INTERVAL_SLOT, count: COUNT_SLOT, userTimeout: USER_TIMEOUT_SLOT } = FIELD_SLOT;
+/**
+ * Builds, once, the function that turns a keepalive state in slots into an
+ * object: one object literal with a property per field of the binding's list
+ * (field i at slot at + i; a flag, 1 or 0, as a boolean), as cheap as a
+ * hand-written literal and unable to drift from the addon's order.
+ */
+function compileKeepaliveReader(): (s: Float64Array, at: number) => KeepaliveState {
+  const properties = FIELDS.map((field, slot) => {
+    const value = `s[at + ${slot}]`;
+    return `${JSON.stringify(field)}: ${FIELD_KIND[field] === 'flag' ? `${value} === 1` : value}`;
+  });
+  return new Function(`return function keepaliveFieldsFromSlots(s, at) { return { ${properties.join(', ')} }; };`)();
+}
+const readKeepaliveFields = compileKeepaliveReader();
 
 /**
  * The state in `s` from slot `at` on, laid out as getKeepalive writes it:
@@ -63,16 +76,13 @@ const { enable: ENABLE_SLOT, idle: IDLE_SLOT, interval: INTERVAL_SLOT, count: CO
  * many at once from processKeepalive's records.
  */
 export function keepaliveFromSlots(s: Float64Array = slots, at = 0): KeepaliveState {
-  const state: KeepaliveState = {
-    enable: s[at + ENABLE_SLOT] === 1,
-    idle: s[at + IDLE_SLOT]!,
-    interval: s[at + INTERVAL_SLOT]!,
-    count: s[at + COUNT_SLOT]!,
-    userTimeout: s[at + USER_TIMEOUT_SLOT]!,
-  };
+  const state = readKeepaliveFields(s, at);
   const unsupported = s[at + SLOT.stateUnsupported]!;
   if (unsupported !== 0) {
-    for (const field of fieldsIn(unsupported)) if (field !== 'enable') state[field] = null;
+    // Every platform reports the switch; any other field may be null.
+    for (const field of fieldsIn(unsupported)) {
+      if (FIELD_KIND[field] !== 'flag') (state as Record<KeepaliveField, unknown>)[field] = null;
+    }
   }
   const remembered = s[at + SLOT.stateRemembered]!;
   if (remembered !== 0) state.remembered = fieldsIn(remembered);
