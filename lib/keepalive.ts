@@ -91,8 +91,10 @@ export function keepaliveFromSlots(s: Float64Array = slots, at = 0): KeepaliveSt
 
 /** Puts the request's values in the slots the binding reads them from: value i in slot i. */
 function loadRequest(request: KeepaliveRequest): number {
-  const values = request.values;
-  for (let slot = 0; slot < values.length; slot++) slots[slot] = values[slot]!;
+  // Locals: the imported `slots` would be loaded again on every pass.
+  const { values } = request;
+  const to = slots;
+  for (let slot = 0; slot < values.length; slot++) to[slot] = values[slot]!;
   return request.fields;
 }
 

@@ -18,10 +18,6 @@ export const FIELDS: readonly NativeFieldName[] = binding.keepaliveFields;
 export const FIELD_BIT = Object.freeze(
   Object.fromEntries(FIELDS.map((field, index) => [field, 1 << index])),
 ) as Readonly<Record<NativeFieldName, number>>;
-/** Each field's slot in `slots` (a state read, a request written). */
-export const FIELD_SLOT = Object.freeze(
-  Object.fromEntries(FIELDS.map((field, index) => [field, index])),
-) as Readonly<Record<NativeFieldName, number>>;
 /** The socket option behind each field, named in errors. */
 export const FIELD_OPTION = Object.freeze(
   Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveOptions[index]!])),
@@ -31,17 +27,6 @@ export const FIELD_OPTION = Object.freeze(
 export const FIELD_KIND = Object.freeze(
   Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveFieldKinds[index]!])),
 ) as Readonly<Record<NativeFieldName, NativeFieldKind>>;
-
-// The facade checks each field by its kind and names only `enable` itself
-// (keepalive on by default): an addon with another kind, or without that
-// switch, is another build's, refused at load as a TCP_INFO mismatch is.
-const KNOWN_KINDS: readonly string[] = ['flag', 'time', 'count'] satisfies NativeFieldKind[];
-for (const field of FIELDS) {
-  if (!KNOWN_KINDS.includes(FIELD_KIND[field])) {
-    throw new Error(`tcp-keepalive: the native keepalive field ${field} has an unknown kind ${JSON.stringify(FIELD_KIND[field])}`);
-  }
-}
-if (FIELD_KIND.enable !== 'flag') throw new Error(`tcp-keepalive: the native keepalive fields (${FIELDS.join()}) lack the flag enable`);
 
 /** Where each value sits in `slots` (native/addon.cc, TCPKA_SLOTS). */
 export const SLOT = binding.slotIndex;

@@ -51,6 +51,8 @@ function validateFlag(value: unknown, name: string, _limits: NativeFieldLimits, 
   return value ? 1 : 0;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 type FieldCheck = (value: unknown, name: string, limits: NativeFieldLimits, caller: Function) => number;
 const CHECK_OF_KIND: Readonly<Record<NativeFieldKind, FieldCheck>> = { flag: validateFlag, time: validateTime, count: validateCount };
 
@@ -66,15 +68,15 @@ interface FieldRule {
   /** Its value when the options leave it out: keepalive on; 0 for the rest, whose bit stays clear. */
   readonly unset: number;
 }
-// Index i is field i: the request's value i, slot i.
-const RULES: readonly FieldRule[] = FIELDS.map((field) => ({
-  field,
-  name: `options.${field}`,
-  bit: FIELD_BIT[field],
-  limits: binding.capabilities[field],
-  check: CHECK_OF_KIND[FIELD_KIND[field]],
-  unset: field === 'enable' ? 1 : 0,
-}));
+// Index i is field i: the request's value i, slot i. An addon with a kind
+// the facade cannot check, or without the switch it turns on by default, is
+// another build's, refused at load as a TCP_INFO mismatch is.
+const RULES: readonly FieldRule[] = FIELDS.map((field) => {
+  const check = hasOwn.call(CHECK_OF_KIND, FIELD_KIND[field]) ? CHECK_OF_KIND[FIELD_KIND[field]] : undefined;
+  if (!check) throw new Error(`tcp-keepalive: the native keepalive field ${field} has an unknown kind ${JSON.stringify(FIELD_KIND[field])}`);
+  return { field, name: `options.${field}`, bit: FIELD_BIT[field], limits: binding.capabilities[field], check, unset: field === 'enable' ? 1 : 0 };
+});
+if (FIELD_KIND.enable !== 'flag') throw new Error(`tcp-keepalive: the native keepalive fields (${FIELDS.join()}) lack the flag enable`);
 // Without options, and under every request: keepalive on.
 const ALWAYS_CHANGED = FIELD_BIT.enable;
 
@@ -138,7 +140,7 @@ function compileOptionsReader(rules: readonly FieldRule[]): OptionsReader {
     };`;
   return new Function('rules', 'hasOwn', 'requireSettable', 'unreadableArg', 'unknownOption', source)(
     rules,
-    Object.prototype.hasOwnProperty,
+    hasOwn,
     requireSettable,
     unreadableArg,
     unknownOption,
