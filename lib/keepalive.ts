@@ -12,6 +12,7 @@ import {
 } from './errors';
 import { binding, defaultsFromSlots, FIELDS, FIELD_BIT, FIELD_KIND, nativeError, SLOT, slots, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
+import { slotReader } from './slot-reader';
 import type {
   Capabilities,
   KeepaliveField,
@@ -55,20 +56,11 @@ function fieldsIn(mask: number): KeepaliveField[] {
   return FIELDS.filter((field) => mask & FIELD_BIT[field]);
 }
 
-/**
- * Builds, once, the function that turns a keepalive state in slots into an
- * object: one object literal with a property per field of the binding's list
- * (field i at slot at + i; a flag, 1 or 0, as a boolean), as cheap as a
- * hand-written literal and unable to drift from the addon's order.
- */
-function compileKeepaliveReader(): (s: Float64Array, at: number) => KeepaliveState {
-  const properties = FIELDS.map((field, slot) => {
-    const value = `s[at + ${slot}]`;
-    return `${JSON.stringify(field)}: ${FIELD_KIND[field] === 'flag' ? `${value} === 1` : value}`;
-  });
-  return new Function(`return function keepaliveFieldsFromSlots(s, at) { return { ${properties.join(', ')} }; };`)();
-}
-const readKeepaliveFields = compileKeepaliveReader();
+// The state's fields, one property per field of the addon's list (a flag as a boolean).
+const readKeepaliveFields = slotReader<KeepaliveState>(
+  FIELDS,
+  FIELDS.map((field) => (FIELD_KIND[field] === 'flag' ? 'flag' : 'number')),
+);
 
 /**
  * The state in `s` from slot `at` on, laid out as getKeepalive writes it:
@@ -271,33 +263,20 @@ export function systemDefaults(): SystemDefaults {
   return defaultsFromSlots(source);
 }
 
-/**
- * Builds, once, the function that turns TCP_INFO slots into a TcpInfo: one
- * object literal with a fixed shape, written from the binding's own list of
- * names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which is as cheap as a
- * hand-written literal and cannot drift from the addon's order. The state
- * slot is named through the binding's state names; every other slot is a
- * number, NaN (not reported here) becoming null.
- */
-function compileTcpInfoReader(fields: readonly string[], states: readonly string[], offset: boolean): (s: Float64Array, at: number) => TcpInfo {
-  if (!fields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
-  const properties = fields.map((name, slot) => {
-    // The names come from the addon; refuse anything but a plain identifier.
-    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native TCP_INFO field name ${JSON.stringify(name)}`);
-    const value = offset ? `s[at + ${slot}]` : `s[${slot}]`;
-    return name === 'state' ? `${name}: states[${value}] ?? 'UNKNOWN'` : `${name}: ${value} === ${value} ? ${value} : null`;
-  });
-  return new Function('states', `return function tcpInfoFromSlots(s, at) { return { ${properties.join(', ')} }; };`)(states);
-}
-
-// getTcpInfo's, reading the start of `slots` at constant indices (the hot
-// path), and one for records further on (sock_diag, lib/diagnostics.ts).
-const readTcpInfo = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, false);
-const readTcpInfoAt = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, true);
+// TCP_INFO as an object with a fixed shape, from the binding's own list of
+// names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS): the state named through
+// the binding's state names, every other slot a number, NaN (not reported
+// here) becoming null.
+if (!binding.tcpInfoFields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
+const readTcpInfo = slotReader<TcpInfo>(
+  binding.tcpInfoFields,
+  binding.tcpInfoFields.map((name) => (name === 'state' ? 'state' : 'nullable')),
+  binding.tcpStates,
+);
 
 /** TCP_INFO in `s` from slot `at` on, laid out as getTcpInfo writes it (a sock_diag record's too, lib/diagnostics.ts). */
 export function tcpInfoFromSlots(s: Float64Array, at: number): TcpInfo {
-  return readTcpInfoAt(s, at);
+  return readTcpInfo(s, at);
 }
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */

@@ -88,83 +88,71 @@ function unknownOption(key: string, value: unknown, caller: Function) {
   return invalidArgValue(`options.${key}`, value, `is not a keepalive option (${FIELDS.join(', ')})`, caller);
 }
 
-type OptionsReader = (options: object | undefined, caller: Function) => KeepaliveRequest;
+const UNSET_VALUES = RULES.map((rule) => rule.unset);
 
 /**
- * Builds, once, the function that reads and checks the options: straight-line
- * code written from RULES (the addon's fields and kinds), one local and one
- * `case` per field, as fast as the same code written by hand and unable to
- * drift from the addon (this runs on every setKeepalive(): a loop over RULES
- * with a name-to-index Map measured more than twice as slow). Each rule is a
- * constant of the generated code, so each field's check is a direct call.
- *
- * The snapshot: each own enumerable property is read once (a getter runs
- * once, a proxy is asked once), nothing inherited (a polluted
- * Object.prototype changes nothing), and whatever the caller's object does
- * afterwards, the request stays. A getter or trap that throws becomes
- * ERR_INVALID_ARG_VALUE, before any system call. Then each given field is
- * checked, in the addon's order.
+ * The options as they are now, read once, each at its field's position:
+ * each own enumerable property once (a getter runs once, a proxy is asked
+ * once), nothing inherited (a polluted Object.prototype changes nothing).
+ * Whatever the caller's object does afterwards, the snapshot stays. A getter
+ * or trap that throws becomes ERR_INVALID_ARG_VALUE, before any system call;
+ * so does the first key that is not a field.
  */
-function compileOptionsReader(rules: readonly FieldRule[]): OptionsReader {
-  const each = (line: (rule: FieldRule, i: number) => string) => rules.map(line).join('\n');
-  const source = `
-    const ${rules.map((_, i) => `rule${i} = rules[${i}]`).join(', ')};
-    return function readKeepaliveOptions(options, caller) {
-      let ${rules.map((_, i) => `given${i}`).join(', ')};
-      let unknownKey, unknownValue;
-      if (options !== undefined) {
-        try {
-          // for-in walks inherited keys too; only own ones count. No array of keys allocated.
-          for (const key in options) {
-            if (!hasOwn.call(options, key)) continue;
-            const value = options[key];
-            switch (key) {
-              ${each((rule, i) => `case ${JSON.stringify(rule.field)}: given${i} = value; break;`)}
-              default: unknownKey = key; unknownValue = value;
-            }
-            if (unknownKey !== undefined) break;
-          }
-        } catch (error) {
-          throw unreadableArg('options', error, caller);
-        }
-        if (unknownKey !== undefined) throw unknownOption(unknownKey, unknownValue, caller);
+function snapshotOptions(options: object, caller: Function): unknown[] {
+  const given: unknown[] = new Array(FIELDS.length);
+  let unknownKey: string | undefined;
+  let unknownValue: unknown;
+  try {
+    // for-in walks inherited keys too; only own ones count. No array of keys allocated.
+    for (const key in options) {
+      if (!hasOwn.call(options, key)) continue;
+      const value = (options as Record<string, unknown>)[key];
+      // A scan of a handful of names: faster than any lookup table, and "__proto__" finds nothing.
+      const index = FIELDS.indexOf(key as KeepaliveField);
+      if (index < 0) {
+        unknownKey = key;
+        unknownValue = value;
+        break;
       }
-      let fields = ${ALWAYS_CHANGED};
-      ${each((rule, i) => `let value${i} = ${rule.unset};`)}
-      ${each((rule, i) => `if (given${i} !== undefined) {
-        requireSettable(rule${i}, caller);
-        value${i} = rule${i}.check(given${i}, rule${i}.name, rule${i}.limits, caller);
-        fields |= ${rule.bit};
-      }`)}
-      return { fields, values: [${rules.map((_, i) => `value${i}`).join(', ')}] };
-    };`;
-  return new Function('rules', 'hasOwn', 'requireSettable', 'unreadableArg', 'unknownOption', source)(
-    rules,
-    hasOwn,
-    requireSettable,
-    unreadableArg,
-    unknownOption,
-  ) as OptionsReader;
+      given[index] = value;
+    }
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
+  }
+  if (unknownKey !== undefined) throw unknownOption(unknownKey, unknownValue, caller);
+  return given;
 }
-const readOptions = compileOptionsReader(RULES);
 
 /**
- * Reads `options` once (see compileOptionsReader), checks it completely and
- * returns the change to make: plain numbers, which nothing the caller does
- * later can alter.
+ * Reads `options` once (see snapshotOptions), checks each given field in the
+ * addon's order and returns the change to make: plain numbers, which nothing
+ * the caller does later can alter.
  */
 export function validateKeepaliveOptions(options: unknown, caller: Function): KeepaliveRequest {
-  if (options !== undefined) {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options, caller);
-    let isArray: boolean;
-    try {
-      isArray = Array.isArray(options); // throws for a revoked proxy
-    } catch (error) {
-      throw unreadableArg('options', error, caller);
-    }
-    if (isArray) throw invalidArgType('options', 'of type object', options, caller);
+  if (options === undefined) return { fields: ALWAYS_CHANGED, values: UNSET_VALUES.slice() };
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options, caller);
+  let isArray: boolean;
+  try {
+    isArray = Array.isArray(options); // throws for a revoked proxy
+  } catch (error) {
+    throw unreadableArg('options', error, caller);
   }
-  return readOptions(options, caller);
+  if (isArray) throw invalidArgType('options', 'of type object', options, caller);
+  const given = snapshotOptions(options, caller);
+  const values: number[] = new Array(RULES.length);
+  let fields = ALWAYS_CHANGED;
+  for (let index = 0; index < RULES.length; index++) {
+    const rule = RULES[index]!;
+    const value = given[index];
+    if (value === undefined) {
+      values[index] = rule.unset;
+      continue;
+    }
+    requireSettable(rule, caller);
+    values[index] = rule.check(value, rule.name, rule.limits, caller);
+    fields |= rule.bit;
+  }
+  return { fields, values };
 }
 
 /** Later requests win field by field, as if each had been applied in turn. */
