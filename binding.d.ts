@@ -8,10 +8,41 @@
 // request is read from the same slots.
 
 /**
- * Keepalive fields, in the order of `keepaliveFields` (native/keepalive.h,
- * TCPKA_KEEPALIVE_FIELDS): field i has bit 1 << i in masks and slot i.
+ * The keepalive fields and the type of their values, in the order of
+ * `keepaliveFields` (native/keepalive.h, TCPKA_KEEPALIVE_FIELDS, defines
+ * them): field i has bit 1 << i in masks and slot i. The public
+ * KeepaliveOptions and KeepaliveState (lib/types.ts) are mapped from this
+ * interface and show these comments.
  */
-export type NativeFieldName = 'enable' | 'idle' | 'interval' | 'count' | 'userTimeout';
+export interface NativeKeepaliveFields {
+  /**
+   * Keepalive on or off (SO_KEEPALIVE). setKeepalive() turns it on unless
+   * given `false`.
+   */
+  enable: boolean;
+  /** Idle time before the first probe, ms (TCP_KEEPIDLE; TCP_KEEPALIVE on macOS). */
+  idle: number;
+  /** Time between unanswered probes, ms (TCP_KEEPINTVL). */
+  interval: number;
+  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
+  count: number;
+  /**
+   * Longest time transmitted data may stay unacknowledged before the
+   * connection is dropped, ms (TCP_USER_TIMEOUT, Linux only; 0 = system
+   * behaviour). When set, Linux also uses it instead of `count` to end an
+   * unanswered keepalive.
+   */
+  userTimeout: number;
+}
+
+/** A keepalive field's name. */
+export type NativeFieldName = keyof NativeKeepaliveFields;
+
+/**
+ * How a field's value is given (native/keepalive.h): `flag` a boolean (1 or
+ * 0 in the slots), `time` milliseconds, `count` a whole number.
+ */
+export type NativeFieldKind = 'flag' | 'time' | 'count';
 
 /** Named positions in `slots` (native/addon.cc, TCPKA_SLOTS). */
 export interface NativeSlotIndex {
@@ -176,6 +207,8 @@ export interface Binding {
   readonly keepaliveFields: readonly NativeFieldName[];
   /** The socket option of each field, named in errors (SO_KEEPALIVE, ...). */
   readonly keepaliveOptions: readonly string[];
+  /** The kind of each field's value, which decides how it is validated. */
+  readonly keepaliveFieldKinds: readonly NativeFieldKind[];
   /** Names of the TCP_INFO slots, in order. */
   readonly tcpInfoFields: readonly NativeTcpInfoField[];
   /** Names of the portable TCP states, indexed by the `state` slot. */
