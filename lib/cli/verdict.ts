@@ -44,14 +44,14 @@ export function socketRecord(
   keepalive: KeepaliveState,
   peer: VerdictSocket['peer'],
 ): VerdictSocket {
-  const heard = [info.lastAckRecv, info.lastDataRecv].filter((ms): ms is number => ms !== null);
+  const { lastAckRecv: ack, lastDataRecv: data } = info;
   return {
     id,
     state: info.state,
     peer: info.state === 'LISTEN' ? null : peer,
     keepalive,
     // What keepalive counts its idle time from: the later of the last data and the last ACK.
-    silentMs: heard.length > 0 ? Math.min(...heard) : null,
+    silentMs: ack === null ? data : data === null ? ack : Math.min(ack, data),
     unacked: info.unacked,
   };
 }
@@ -168,7 +168,9 @@ export function verdict(sockets: readonly VerdictSocket[], options: VerdictOptio
   const byPeer = new Map<string, VerdictSocket[]>();
   for (const s of sockets) {
     if (s.state !== 'ESTABLISHED' || s.peer === null) continue;
-    byPeer.set(s.peer.address, [...(byPeer.get(s.peer.address) ?? []), s]);
+    const group = byPeer.get(s.peer.address);
+    if (group) group.push(s);
+    else byPeer.set(s.peer.address, [s]);
   }
   const grouped = new Set<VerdictSocket>();
   for (const [address, group] of byPeer) {
@@ -176,8 +178,8 @@ export function verdict(sockets: readonly VerdictSocket[], options: VerdictOptio
     const live = group.filter((s) => !candidates.has(s));
     if (lingering.length === 0 || live.length === 0) continue;
     for (const s of lingering) grouped.add(s);
-    const newest = [...live].sort((x, y) => (x.silentMs ?? Infinity) - (y.silentMs ?? Infinity))[0]!;
-    const silent = Math.min(...lingering.map((s) => s.silentMs ?? Infinity));
+    const newest = live.reduce((x, y) => ((y.silentMs ?? Infinity) < (x.silentMs ?? Infinity) ? y : x));
+    const silent = lingering.reduce((least, s) => Math.min(least, s.silentMs ?? Infinity), Infinity);
     const anyInFlight = lingering.some((s) => candidates.get(s)!.kind === 'silent-beyond-keepalive' && (s.unacked ?? 0) > 0);
     findings.push({
       kind: 'reconnected-peer',
@@ -195,7 +197,8 @@ export function verdict(sockets: readonly VerdictSocket[], options: VerdictOptio
 
   const closeWait = sockets.filter((s) => s.state === 'CLOSE_WAIT' && s.silentMs !== null && s.silentMs >= options.closeWaitAfterMs);
   if (closeWait.length > 0) {
-    const oldest = Math.max(...closeWait.map((s) => s.silentMs!));
+    // A loop, not Math.max(...): a spread of 100,000 arguments overflows the stack.
+    const oldest = closeWait.reduce((most, s) => Math.max(most, s.silentMs!), 0);
     findings.push({
       kind: 'close-wait',
       sockets: closeWait.map((s) => s.id),
