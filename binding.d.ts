@@ -281,9 +281,9 @@ export interface Binding {
   sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array): number;
   /**
    * The socket descriptors of process `pid` and their inodes (/proc/PID/fd),
-   * as many as the arrays hold: the number there are, or a negative errno.
+   * in descriptor order, as pairs (fd, inode); or a negative errno.
    */
-  processSockets?(pid: number, fds: Int32Array, inodes: Float64Array): number;
+  processSockets?(pid: number): Float64Array | number;
   /** Slots per descriptor written by processKeepalive. */
   readonly processKeepaliveSlots?: number;
   /**
