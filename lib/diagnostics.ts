@@ -28,6 +28,10 @@ export interface DiagnosticsCapabilities {
 
 /** The keepalive fields, as the addon names them, in its order (one list, for the command). */
 export { FIELDS as keepaliveFields } from './native';
+/** Durations as the command and TCP_KEEPALIVE write them ("30s", "500ms"). */
+export { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
+/** The TCP_KEEPALIVE variable that tcp-keepalive/register reads. */
+export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec } from './environment';
 
 export const diagnostics: DiagnosticsCapabilities = Object.freeze({
   packetCapture: binding.captureOpen !== undefined,

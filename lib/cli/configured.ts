@@ -3,8 +3,8 @@
 // read from /proc/PID/environ with the register entry point's own parser.
 // A default installed by setDefaultKeepalive() in code leaves no trace there.
 import { readFileSync } from 'node:fs';
-import { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec } from '../environment';
-import type { KeepaliveOptions, KeepaliveState } from '../types';
+import { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec } from '../diagnostics';
+import type { KeepaliveOptions, KeepaliveState } from '../index';
 import { escapeBytes } from './escape';
 import { formatSetting } from './format';
 

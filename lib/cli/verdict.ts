@@ -5,8 +5,8 @@
 // The story behind it: a server collects ESTABLISHED connections whose clients vanished
 // (half-open: nothing ever tells it) and CLOSE_WAIT connections its own code never closed,
 // until it runs out of descriptors or memory. Each finding names the sockets and what to do.
-import { formatDuration } from '../duration';
-import type { KeepaliveState, TcpInfo, TcpStateName } from '../types';
+import { formatDuration } from '../diagnostics';
+import type { KeepaliveState, TcpInfo, TcpStateName } from '../index';
 import { parseDuration, type OptionSpec, type ParsedArgs } from './args';
 import type { Reporter } from './output';
 
