@@ -22,7 +22,7 @@ import { formatCountdown, formatEndpoint, formatSetting } from '../format';
 import { INSPECT_HELP } from '../help';
 import { Reporter } from '../output';
 import { nextProbe, type NextProbe } from '../timers';
-import { parseVerdictOptions, reportVerdict, socketRecord, verdict, VERDICT_OPTIONS, type VerdictSocket } from '../verdict';
+import { parseVerdictOptions, reportVerdict, socketRecord, VerdictBuilder, VERDICT_OPTIONS } from '../verdict';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -346,7 +346,7 @@ export function runInspect(argv: readonly string[]): number {
   const header = ['FD', 'STATE', 'LOCAL', 'PEER', 'KEEPALIVE', 'IDLE', 'INTERVAL', 'COUNT', 'USER TIMEOUT', 'NEXT PROBE', 'UNANSWERED'];
   const rows = new Table(configuredOptions ? [...header, 'DEFAULT'] : header);
   const events: Record<string, unknown>[] = [];
-  const records: VerdictSocket[] = [];
+  const findings = new VerdictBuilder(verdictOptions);
   let starred = false;
   visitSockets(pid, shortCommand, sameNamespace, (socket) => {
     const { fd, keepalive, info, entry } = socket;
@@ -354,7 +354,7 @@ export function runInspect(argv: readonly string[]): number {
     const next = nextProbe(keepalive, info, entry, probes);
     // Only where TCP_KEEPALIVE parses: whether the kernel values of this connection are those.
     const carries = configuredOptions && carriesConfigured(configuredOptions, keepalive, info.state === 'LISTEN');
-    records.push(socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }));
+    findings.add(socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }));
     if (reporter.json) {
       const fields = socketFields(pid, socket, defaults, probes, next);
       events.push(configuredOptions ? { ...fields, carriesConfigured: carries } : fields);
@@ -384,7 +384,7 @@ export function runInspect(argv: readonly string[]): number {
     // The legend only where a value carries the star.
     if (starred) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
     if (configuredOptions) reporter.line('DEFAULT = whether the connection carries the TCP_KEEPALIVE values (yes/no; - for a listener)');
-    reportVerdict(reporter, verdict(records, verdictOptions), now);
+    reportVerdict(reporter, findings.result(), now);
     return ExitCode.OK;
   });
 }
