@@ -317,14 +317,13 @@ export class SocketTable {
 
   /** Like dumpInodes, but nothing decoded: the index of each one's record in this dump. */
   find(filter: SocketFilter, wanted: ReadonlySet<number>): Map<number, number> {
-    // Room for the wanted ones before the dump, so that it is done once.
-    const count = this.fill(filter, wanted.size);
+    // The addon keeps only the wanted sockets, which the buffer has room for
+    // before the dump: one dump, however many other sockets the host holds.
+    const inodes = Float64Array.from(wanted).sort();
+    const count = this.fill(filter, wanted.size, inodes);
     const size = RECORD_SLOTS();
     const found = new Map<number, number>();
-    for (let i = 0; i < count; i++) {
-      const inode = this.slots[i * size + SLOT.inode]!;
-      if (wanted.has(inode)) found.set(inode, i);
-    }
+    for (let i = 0; i < count; i++) found.set(this.slots[i * size + SLOT.inode]!, i);
     return found;
   }
 
@@ -351,11 +350,11 @@ export class SocketTable {
     closeSync(this.fd);
   }
 
-  private fill(filter: SocketFilter, expected = 0): number {
+  private fill(filter: SocketFilter, expected = 0, inodes?: Float64Array): number {
     const recordSize = binding.sockDiagRecordSize!;
     if (expected * recordSize > this.bytes.length) this.grow(expected);
     for (;;) {
-      const found = checked(binding.sockDiagDump!(this.fd, filter.family ?? 0, filter.localPort ?? 0, filter.remotePort ?? 0, this.bytes));
+      const found = checked(binding.sockDiagDump!(this.fd, filter.family ?? 0, filter.localPort ?? 0, filter.remotePort ?? 0, this.bytes, inodes));
       if (found * recordSize <= this.bytes.length) return found;
       this.grow(found);
     }

@@ -35,13 +35,23 @@ Napi::Value SockDiagOpenJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
-// sockDiagDump(fd, family, localPort, remotePort, buffer): how many sockets
-// matched (records beyond the buffer's room are not written).
+// sockDiagDump(fd, family, localPort, remotePort, buffer[, inodes]): how
+// many sockets matched (records beyond the buffer's room are not written).
+// `inodes`, a sorted Float64Array, keeps only those sockets.
 Napi::Value SockDiagDumpJs(const Napi::CallbackInfo& info) {
   if (info.Length() < 5 || !info[0].IsNumber() || !info[1].IsNumber() ||
       !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsTypedArray())
     return ThrowArgs(info);
+  const bool byInode = info.Length() > 5 && !info[5].IsUndefined();
+  if (byInode && (!info[5].IsTypedArray() ||
+                  info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array))
+    return ThrowArgs(info);
   SockDiagFilter filter;
+  if (byInode) {
+    Napi::Float64Array inodes = info[5].As<Napi::Float64Array>();
+    filter.inodes = inodes.Data();
+    filter.inode_count = inodes.ElementLength();
+  }
   filter.family = info[1].As<Napi::Number>().Int32Value();
   filter.local_port = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
   filter.remote_port = static_cast<uint16_t>(info[3].As<Napi::Number>().Uint32Value());
