@@ -278,13 +278,10 @@ function socketRow(socket: SocketReport, defaults: SystemDefaults | null, probes
   ];
 }
 
-// A row is kept as one string, its cells joined by CELL (no cell holds a tab):
-// one object per socket instead of a dozen, until the table is printed.
-const CELL = '\t';
-
-/** The table as rows are added: the widest cell of each column so far. */
+/** The table as rows are added: their cells, and the widest cell of each column so far. */
 class Table {
-  private readonly rows: string[] = [];
+  // One flat list, row after row: no array per row kept until the table is printed.
+  private readonly cells: string[] = [];
   private readonly widths: number[];
 
   constructor(readonly header: readonly string[]) {
@@ -292,24 +289,27 @@ class Table {
   }
 
   get size(): number {
-    return this.rows.length;
+    return this.cells.length / this.header.length;
   }
 
-  add(cells: readonly string[]): void {
-    for (let column = 0; column < cells.length; column++) this.widths[column] = Math.max(this.widths[column]!, cells[column]!.length);
-    this.rows.push(cells.join(CELL));
+  add(row: readonly string[]): void {
+    for (let column = 0; column < row.length; column++) {
+      this.cells.push(row[column]!);
+      if (row[column]!.length > this.widths[column]!) this.widths[column] = row[column]!.length;
+    }
   }
 
   /** Header and rows, columns padded to their widest cell (a line reaches the terminal escaped: no newlines in it). */
   print(reporter: Reporter): void {
-    reporter.line(this.format(this.header));
-    for (const row of this.rows) reporter.line(this.format(row.split(CELL)));
+    reporter.line(this.format(this.header, 0));
+    for (let at = 0; at < this.cells.length; at += this.header.length) reporter.line(this.format(this.cells, at));
   }
 
-  private format(cells: readonly string[]): string {
+  private format(cells: readonly string[], at: number): string {
+    const last = this.header.length - 1;
     let line = '';
-    for (let column = 0; column < cells.length - 1; column++) line += `${cells[column]!.padEnd(this.widths[column]!)}  `;
-    return `${line}${cells[cells.length - 1]!}`.trimEnd();
+    for (let column = 0; column < last; column++) line += `${cells[at + column]!.padEnd(this.widths[column]!)}  `;
+    return `${line}${cells[at + last]!}`.trimEnd();
   }
 }
 
