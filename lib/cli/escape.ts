@@ -23,6 +23,11 @@ export function escapeText(text: string): string {
   return ANY_UNSAFE.test(text) ? text.replace(UNSAFE, escapeCharacter) : text;
 }
 
+/** Text of several lines, each escaped as escapeText does; the line breaks stay. */
+export function escapeLines(text: string): string {
+  return text.split('\n').map(escapeText).join('\n');
+}
+
 /**
  * Bytes (a file from /proc, a peer's data) as text: valid UTF-8 decoded and
  * escaped like escapeText, each byte that is not valid UTF-8 shown as \xNN.
