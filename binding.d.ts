@@ -310,13 +310,14 @@ export interface Binding {
   /**
    * Dumps the TCP sockets whose ports match (0 = any; family 4, 6 or 0) into
    * `buffer`: the number that matched, which may exceed the records written.
+   * With `inodes` (sorted ascending), only those sockets match.
    */
-  sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array): number;
+  sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array, inodes?: Float64Array): number;
   /**
    * The socket descriptors of process `pid` and their inodes (/proc/PID/fd),
-   * as many as the arrays hold: the number there are, or a negative errno.
+   * in descriptor order, as pairs (fd, inode); or a negative errno.
    */
-  processSockets?(pid: number, fds: Int32Array, inodes: Float64Array): number;
+  processSockets?(pid: number): Float64Array | number;
   /** Slots per descriptor written by processKeepalive. */
   readonly processKeepaliveSlots?: number;
   /**

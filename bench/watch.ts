@@ -35,6 +35,8 @@ export interface InspectRow {
   readonly inspectMiB: number;
   readonly ssS: number;
   readonly ssMiB: number;
+  /** `node -e 0`: what any command written for Node pays before its first line. */
+  readonly nodeStartS: number;
   readonly rounds: number;
 }
 
@@ -162,9 +164,11 @@ async function measureInspect(cli: string, sockets: number, rounds: number): Pro
     await lines(holder).waitFor(/^ready$/, 120_000);
     const inspect: { s: number; mib: number }[] = [];
     const ss: { s: number; mib: number }[] = [];
+    const nodeStart: { s: number; mib: number }[] = [];
     for (let round = 0; round < rounds; round++) {
       inspect.push(timed(process.execPath, [cli, 'inspect', String(holder.pid)]));
       ss.push(timed('ss', ['-tnpo']));
+      nodeStart.push(timed(process.execPath, ['-e', '0']));
     }
     return {
       sockets,
@@ -172,6 +176,7 @@ async function measureInspect(cli: string, sockets: number, rounds: number): Pro
       inspectMiB: median(inspect.map((r) => r.mib)),
       ssS: median(ss.map((r) => r.s)),
       ssMiB: median(ss.map((r) => r.mib)),
+      nodeStartS: median(nodeStart.map((r) => r.s)),
       rounds,
     };
   } finally {
@@ -231,7 +236,7 @@ export function watchTable(report: WatchReport): string {
   const lines = [`live view (${report.cli} listen, CPU over ${report.watch[0]?.windowS ?? '?'} s, piped output)`, '| case | connections | other sockets | CPU (one core) | RSS |', '| --- | ---: | ---: | ---: | ---: |', ...rows];
   const i = report.inspect;
   if (i) {
-    lines.push('', `inspect of ${i.sockets.toLocaleString('en-US')} sockets (median of ${i.rounds}): ${i.inspectS.toFixed(2)} s, ${i.inspectMiB.toFixed(0)} MiB; ss -tnpo ${i.ssS.toFixed(2)} s, ${i.ssMiB.toFixed(0)} MiB (${(i.inspectS / i.ssS).toFixed(2)}x)`);
+    lines.push('', `inspect of ${i.sockets.toLocaleString('en-US')} sockets (median of ${i.rounds}): ${i.inspectS.toFixed(2)} s, ${i.inspectMiB.toFixed(0)} MiB; ss -tnpo ${i.ssS.toFixed(2)} s, ${i.ssMiB.toFixed(0)} MiB (${(i.inspectS / i.ssS).toFixed(2)}x); node -e 0 ${i.nodeStartS.toFixed(2)} s`);
   }
   return lines.join('\n');
 }
