@@ -64,8 +64,8 @@ describe('slot readers', () => {
   ];
 
   it.each(cases)('%s: the loop gives what the generated literal gives, NaN and out-of-range states included', (_name, names, decodings) => {
-    const generated = slotReader(names, decodings, binding.tcpStates);
-    const looped = loopSlotReader(names, decodings, binding.tcpStates);
+    const generated = slotReader<Record<string, unknown>>(names, decodings, binding.tcpStates);
+    const looped = loopSlotReader<Record<string, unknown>>(names, decodings, binding.tcpStates);
     fc.assert(
       fc.property(fc.array(slotValue, { minLength: names.length + 3, maxLength: names.length + 3 }), fc.nat(3), (values, at) => {
         const slots = Float64Array.from(values);
