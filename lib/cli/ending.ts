@@ -3,6 +3,8 @@
 import type { KeepaliveState } from '../index';
 import { ExitCode, type ExitCodeValue } from './exit';
 import { formatElapsed, plural } from './format';
+import { probeDue } from './ledger';
+import { unansweredNow, type ConnectionView } from './watch-view';
 
 export type EndReason = 'ETIMEDOUT' | 'ECONNRESET' | 'closed-by-peer' | 'error' | 'interrupted' | 'stopped';
 
@@ -31,6 +33,20 @@ export interface EndFacts {
   readonly rstAnsweredProbe: boolean;
   /** Without packets: this side's keepalive timer had expired by the end. */
   readonly probeDueAtEnd: boolean;
+}
+
+/** What the watcher knew of the connection at its end; the EndTracker adds who stopped it and what the socket said. */
+export type WatchedFacts = Omit<EndFacts, 'stopReason' | 'error' | 'peerClosed'>;
+
+export function watchedFacts(view: ConnectionView, startedAt: number, captured: boolean, now: number): WatchedFacts {
+  const { lastAckAt, rstAnsweredProbe } = view.ledger;
+  const probeDueAtEnd = !captured && probeDue(view.settings, view.sample, now);
+  return { now, startedAt, lastAckAt, unanswered: unansweredNow(view), state: view.state, settings: view.settings, rstAnsweredProbe, probeDueAtEnd };
+}
+
+/** The fields of the 'end' event. */
+export function endFields({ reason, code, message }: Outcome, facts: WatchedFacts): Record<string, unknown> {
+  return { reason, code, message, unanswered: facts.unanswered, sinceLastAckMs: Math.round(facts.now - facts.lastAckAt), durationMs: facts.now - facts.startedAt };
 }
 
 function timedOut(facts: EndFacts): string {
@@ -86,7 +102,7 @@ export class EndTracker {
   }
 
   /** Describes the end from these facts and the tracker's own; `announce` reports it before the listeners hear of it. */
-  settle(facts: Omit<EndFacts, 'stopReason' | 'error' | 'peerClosed'>, announce: (outcome: Outcome) => void): void {
+  settle(facts: WatchedFacts, announce: (outcome: Outcome) => void): void {
     const error = this.error ? { code: this.error.code, message: this.error.message } : null;
     const outcome = describeEnd({ ...facts, stopReason: this.stopReason, error, peerClosed: this.peerClosed });
     this.result = outcome;
