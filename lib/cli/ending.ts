@@ -1,5 +1,6 @@
 // How a watched connection ended, in one line and an exit code: a pure
 // function of what the watcher knew at the end.
+import type net from 'node:net';
 import type { KeepaliveState } from '../index';
 import { ExitCode, type ExitCodeValue } from './exit';
 import { formatElapsed, plural } from './format';
@@ -86,14 +87,30 @@ export function describeEnd(facts: EndFacts): Outcome {
 
 /** How a watch ends: what the socket said, who stopped it, and who waits for the outcome. */
 export class EndTracker {
-  peerClosed = false;
-  error: NodeJS.ErrnoException | null = null;
-  stopReason: 'interrupted' | 'stopped' | null = null;
+  private peerClosed = false;
+  private error: NodeJS.ErrnoException | null = null;
+  private stopReason: 'interrupted' | 'stopped' | null = null;
   private result: Outcome | null = null;
   private readonly listeners: ((outcome: Outcome) => void)[] = [];
 
   get outcome(): Outcome | null {
     return this.result;
+  }
+
+  /** Follows what the socket says of its end: the peer's FIN, an error, and the close (`onClose` settles the end). */
+  follow(socket: net.Socket, onClose: () => void): void {
+    socket.on('end', () => {
+      this.peerClosed = true;
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.error ??= error;
+    });
+    socket.on('close', onClose);
+  }
+
+  /** This side ends the watch (Ctrl-C, --duration). */
+  markStopped(reason: 'interrupted' | 'stopped'): void {
+    this.stopReason = reason;
   }
 
   onEnd(listener: (outcome: Outcome) => void): void {

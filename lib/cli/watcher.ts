@@ -74,19 +74,15 @@ export class ConnectionWatcher {
     this.observed = new Observation(socket, this.output, options.captured, this.startedAt, () => this.hooks?.flushPackets());
     this.prober = new OnDemandProber(options.probeEveryMs ?? null, this.startedAt);
 
+    this.end.follow(socket, () => this.finish());
     socket.on('data', (chunk: Buffer) => {
       this.output.data(chunk.length);
       this.hooks?.lookSoon();
     });
     socket.on('end', () => {
-      this.end.peerClosed = true;
       this.output.fin();
       this.hooks?.lookSoon();
     });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.end.error ??= error;
-    });
-    socket.on('close', () => this.finish());
   }
 
   /** Starts what the options ask for beyond watching (--probe), once the connection has been reported. */
@@ -118,7 +114,7 @@ export class ConnectionWatcher {
   /** Ends the watch from this side (Ctrl-C, --duration): the connection is closed. */
   stop(reason: 'interrupted' | 'stopped'): void {
     if (this.ended) return;
-    this.end.stopReason = reason;
+    this.end.markStopped(reason);
     this.socket.destroy();
     this.finish();
   }
