@@ -4,6 +4,7 @@
 // one slow look at everything for the status (slow-look.ts: one read of the
 // kernel's socket table per watched port, so other sockets on the host cost
 // nothing here); a due look reads only the connections that are due.
+import os from 'node:os';
 import type { PacketCapture } from './capture';
 import type { Reporter } from './output';
 import { PacketFeed } from './packet-feed';
@@ -131,7 +132,8 @@ export class Controls {
       process.on(signal, onSignal);
       this.disposers.push(() => process.removeListener(signal, onSignal));
     }
-    if (process.platform !== 'win32') {
+    // Where the OS has the signal (not Windows); Node lists the ones it has.
+    if (os.constants.signals.SIGUSR2 !== undefined) {
       const onProbeSignal = (): void => this.handlers.probe('signal');
       process.on('SIGUSR2', onProbeSignal);
       this.disposers.push(() => process.removeListener('SIGUSR2', onProbeSignal));
