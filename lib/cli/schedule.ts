@@ -7,7 +7,7 @@ import { nextProbeAt, type ConnectionView } from './watch-view';
 // its clock tick, and on a LAN the answer is back by then.
 export const LOOK_AFTER_DUE_MS = 30;
 // Looked at again this often while a probe that fell due has not shown.
-const LATE_LOOK_MS = 100;
+export const LATE_LOOK_MS = 100;
 
 /**
  * When a connection next needs a look, ms since the epoch: a little after
