@@ -1,5 +1,6 @@
 // How a watched connection ended, in one line and an exit code: a pure
-// function of what the watcher knew at the end.
+// function of what the watcher knew at the end and of what the socket said
+// (gathered by the EndTracker).
 import type net from 'node:net';
 import type { KeepaliveState } from '../index';
 import { ExitCode, type ExitCodeValue } from './exit';
