@@ -24,8 +24,6 @@ export class Observation {
     /** Packets are captured for this connection (otherwise inferred). */
     private readonly packetsCaptured: boolean,
     startedAt: number,
-    /** Hands over the segments captured so far. */
-    private readonly flushPackets: () => void,
   ) {
     this.settings = getKeepalive(socket);
     this.ledger = newLedger(startedAt);
@@ -50,8 +48,9 @@ export class Observation {
   /**
    * Takes in a look (see ConnectionWatcher.look); false when TCP_INFO could
    * not be read (the socket is going away) and nothing changed.
+   * `packets` hands over the segments captured so far.
    */
-  look(now: number, sample: Sample | 'unchanged' | null, timer: TimerReading | null): boolean {
+  look(now: number, sample: Sample | 'unchanged' | null, timer: TimerReading | null, packets: { flushPackets(): void } | null): boolean {
     const previous = this.sample;
     // A probe counted but not yet seen on the wire is looked at again even
     // when the table shows no change: its grace period runs out.
@@ -63,7 +62,7 @@ export class Observation {
     if (current && current.info.state !== this.state) {
       // The segment that changed the state (a RST, a FIN) was captured
       // before TCP handled it: report it first, so that lines stay in time order.
-      this.flushPackets();
+      packets?.flushPackets();
       this.output.state(this.state, current.info.state, current.at);
       this.state = current.info.state;
     }

@@ -71,7 +71,7 @@ export class ConnectionWatcher {
     this.flowKey = flowKey(this.localKey, endpointKey(socket.remoteAddress ?? '', socket.remotePort ?? 0));
     this.inode = socketInode(socket);
     this.output = new ConnectionOutput(options.reporter, options.id, options.prefix);
-    this.observed = new Observation(socket, this.output, options.captured, this.startedAt, () => this.hooks?.flushPackets());
+    this.observed = new Observation(socket, this.output, options.captured, this.startedAt);
     this.prober = new OnDemandProber(options.probeEveryMs ?? null, this.startedAt);
 
     this.end.follow(socket, () => this.finish());
@@ -137,7 +137,7 @@ export class ConnectionWatcher {
     if (this.ended) return;
     // Segments captured before this look happened before anything it prints.
     this.hooks?.flushPackets();
-    if (!this.observed.look(now, sample, timer)) return;
+    if (!this.observed.look(now, sample, timer, this.hooks)) return;
     this.output.status(now, this.observed);
     if (now >= this.prober.dueAt) void this.requestProbe('timer');
     this.refreshDue(now);
