@@ -1,7 +1,6 @@
 // How a watched connection ended, in one line and an exit code: a pure
 // function of what the watcher knew at the end and of what the socket said
 // (gathered by the EndTracker).
-import type net from 'node:net';
 import type { KeepaliveState } from '../index';
 import { ExitCode, type ExitCodeValue } from './exit';
 import { formatElapsed, plural } from './format';
@@ -98,15 +97,14 @@ export class EndTracker {
     return this.result;
   }
 
-  /** Follows what the socket says of its end: the peer's FIN, an error, and the close (`onClose` settles the end). */
-  follow(socket: net.Socket, onClose: () => void): void {
-    socket.on('end', () => {
-      this.peerClosed = true;
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.error ??= error;
-    });
-    socket.on('close', onClose);
+  /** The peer sent its FIN. */
+  finReceived(): void {
+    this.peerClosed = true;
+  }
+
+  /** An error of the socket; the first one is what ended it. */
+  failed(error: NodeJS.ErrnoException): void {
+    this.error ??= error;
   }
 
   /** This side ends the watch (Ctrl-C, --duration). */

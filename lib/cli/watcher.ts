@@ -74,15 +74,17 @@ export class ConnectionWatcher {
     this.observed = new Observation(socket, this.output, options.captured, this.startedAt);
     this.prober = new OnDemandProber(options.probeEveryMs ?? null, this.startedAt);
 
-    this.end.follow(socket, () => this.finish());
     socket.on('data', (chunk: Buffer) => {
       this.output.data(chunk.length);
       this.hooks?.lookSoon();
     });
     socket.on('end', () => {
+      this.end.finReceived();
       this.output.fin();
       this.hooks?.lookSoon();
     });
+    socket.on('error', (error: NodeJS.ErrnoException) => this.end.failed(error));
+    socket.on('close', () => this.finish());
   }
 
   /** Starts what the options ask for beyond watching (--probe), once the connection has been reported. */
