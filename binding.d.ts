@@ -8,10 +8,41 @@
 // request is read from the same slots.
 
 /**
- * Keepalive fields, in the order of `keepaliveFields` (native/keepalive.h,
- * TCPKA_KEEPALIVE_FIELDS): field i has bit 1 << i in masks and slot i.
+ * The keepalive fields and the type of their values, in the order of
+ * `keepaliveFields` (native/keepalive.h, TCPKA_KEEPALIVE_FIELDS, defines
+ * them): field i has bit 1 << i in masks and slot i. The public
+ * KeepaliveOptions and KeepaliveState (lib/types.ts) are mapped from this
+ * interface and show these comments.
  */
-export type NativeFieldName = 'enable' | 'idle' | 'interval' | 'count' | 'userTimeout';
+export interface NativeKeepaliveFields {
+  /**
+   * Keepalive on or off (SO_KEEPALIVE). setKeepalive() turns it on unless
+   * given `false`.
+   */
+  enable: boolean;
+  /** Idle time before the first probe, ms (TCP_KEEPIDLE; TCP_KEEPALIVE on macOS). */
+  idle: number;
+  /** Time between unanswered probes, ms (TCP_KEEPINTVL). */
+  interval: number;
+  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
+  count: number;
+  /**
+   * Longest time transmitted data may stay unacknowledged before the
+   * connection is dropped, ms (TCP_USER_TIMEOUT, Linux only; 0 = system
+   * behaviour). When set, Linux also uses it instead of `count` to end an
+   * unanswered keepalive.
+   */
+  userTimeout: number;
+}
+
+/** A keepalive field's name. */
+export type NativeFieldName = keyof NativeKeepaliveFields;
+
+/**
+ * How a field's value is given (native/keepalive.h): `flag` a boolean (1 or
+ * 0 in the slots), `time` milliseconds, `count` a whole number.
+ */
+export type NativeFieldKind = 'flag' | 'time' | 'count';
 
 /** Named positions in `slots` (native/addon.cc, TCPKA_SLOTS). */
 export interface NativeSlotIndex {
@@ -176,6 +207,8 @@ export interface Binding {
   readonly keepaliveFields: readonly NativeFieldName[];
   /** The socket option of each field, named in errors (SO_KEEPALIVE, ...). */
   readonly keepaliveOptions: readonly string[];
+  /** The kind of each field's value, which decides how it is validated. */
+  readonly keepaliveFieldKinds: readonly NativeFieldKind[];
   /** Names of the TCP_INFO slots, in order. */
   readonly tcpInfoFields: readonly NativeTcpInfoField[];
   /** Names of the portable TCP states, indexed by the `state` slot. */
@@ -277,13 +310,14 @@ export interface Binding {
   /**
    * Dumps the TCP sockets whose ports match (0 = any; family 4, 6 or 0) into
    * `buffer`: the number that matched, which may exceed the records written.
+   * With `inodes` (sorted ascending), only those sockets match.
    */
-  sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array): number;
+  sockDiagDump?(fd: number, family: number, localPort: number, remotePort: number, buffer: Uint8Array, inodes?: Float64Array): number;
   /**
    * The socket descriptors of process `pid` and their inodes (/proc/PID/fd),
-   * as many as the arrays hold: the number there are, or a negative errno.
+   * in descriptor order, as pairs (fd, inode); or a negative errno.
    */
-  processSockets?(pid: number, fds: Int32Array, inodes: Float64Array): number;
+  processSockets?(pid: number): Float64Array | number;
   /** Slots per descriptor written by processKeepalive. */
   readonly processKeepaliveSlots?: number;
   /**

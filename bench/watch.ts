@@ -35,6 +35,10 @@ export interface InspectRow {
   readonly inspectMiB: number;
   readonly ssS: number;
   readonly ssMiB: number;
+  /** `node -e 0`: what any command written for Node pays before its first line. */
+  readonly nodeStartS: number;
+  /** INSPECT_FLOOR: Node, the library and inspect's kernel reads, nothing shown. */
+  readonly floorS: number;
   readonly rounds: number;
 }
 
@@ -162,9 +166,14 @@ async function measureInspect(cli: string, sockets: number, rounds: number): Pro
     await lines(holder).waitFor(/^ready$/, 120_000);
     const inspect: { s: number; mib: number }[] = [];
     const ss: { s: number; mib: number }[] = [];
+    const nodeStart: { s: number; mib: number }[] = [];
+    const floor: { s: number; mib: number }[] = [];
+    const diagnostics = path.join(ROOT, 'dist', 'diagnostics.js');
     for (let round = 0; round < rounds; round++) {
       inspect.push(timed(process.execPath, [cli, 'inspect', String(holder.pid)]));
       ss.push(timed('ss', ['-tnpo']));
+      nodeStart.push(timed(process.execPath, ['-e', '0']));
+      floor.push(timed(process.execPath, ['-e', INSPECT_FLOOR, diagnostics, String(holder.pid)]));
     }
     return {
       sockets,
@@ -172,12 +181,27 @@ async function measureInspect(cli: string, sockets: number, rounds: number): Pro
       inspectMiB: median(inspect.map((r) => r.mib)),
       ssS: median(ss.map((r) => r.s)),
       ssMiB: median(ss.map((r) => r.mib)),
+      nodeStartS: median(nodeStart.map((r) => r.s)),
+      floorS: median(floor.map((r) => r.s)),
       rounds,
     };
   } finally {
     holder.kill('SIGKILL');
   }
 }
+
+// The least any Node command can do to show what inspect shows: start, load the
+// library, list the process's sockets, dump the socket table, read each one's
+// keepalive settings; then print nothing. Against ss, this is the floor.
+const INSPECT_FLOOR = `
+const d = require(process.argv[1]);
+const pid = Number(process.argv[2]);
+const sockets = d.processSockets(pid);
+const found = d.SocketTable.open().find({}, new Set(sockets.values()));
+const listed = [];
+for (const [fd, inode] of sockets) if (found.has(inode)) listed.push(fd);
+d.processKeepalive(d.openProcess(pid), listed);
+`;
 
 const HOLDER = `
 const net = require('net');
@@ -231,7 +255,7 @@ export function watchTable(report: WatchReport): string {
   const lines = [`live view (${report.cli} listen, CPU over ${report.watch[0]?.windowS ?? '?'} s, piped output)`, '| case | connections | other sockets | CPU (one core) | RSS |', '| --- | ---: | ---: | ---: | ---: |', ...rows];
   const i = report.inspect;
   if (i) {
-    lines.push('', `inspect of ${i.sockets.toLocaleString('en-US')} sockets (median of ${i.rounds}): ${i.inspectS.toFixed(2)} s, ${i.inspectMiB.toFixed(0)} MiB; ss -tnpo ${i.ssS.toFixed(2)} s, ${i.ssMiB.toFixed(0)} MiB (${(i.inspectS / i.ssS).toFixed(2)}x)`);
+    lines.push('', `inspect of ${i.sockets.toLocaleString('en-US')} sockets (median of ${i.rounds}): ${i.inspectS.toFixed(2)} s, ${i.inspectMiB.toFixed(0)} MiB; ss -tnpo ${i.ssS.toFixed(2)} s, ${i.ssMiB.toFixed(0)} MiB (${(i.inspectS / i.ssS).toFixed(2)}x); node -e 0 ${i.nodeStartS.toFixed(2)} s; Node, the library and the kernel reads alone ${i.floorS.toFixed(2)} s (${(i.floorS / i.ssS).toFixed(2)}x)`);
   }
   return lines.join('\n');
 }

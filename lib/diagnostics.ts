@@ -28,6 +28,10 @@ export interface DiagnosticsCapabilities {
 
 /** The keepalive fields, as the addon names them, in its order (one list, for the command). */
 export { FIELDS as keepaliveFields } from './native';
+/** Durations as the command and TCP_KEEPALIVE write them ("30s", "500ms"). */
+export { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
+/** The TCP_KEEPALIVE variable that tcp-keepalive/register reads. */
+export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec } from './environment';
 
 export const diagnostics: DiagnosticsCapabilities = Object.freeze({
   packetCapture: binding.captureOpen !== undefined,
@@ -125,14 +129,11 @@ export function duplicateDescriptor(pidfd: number, fd: number): number {
  */
 export function processSockets(pid: number): Map<number, number> {
   if (!binding.processSockets) throw unsupported("reading another process's sockets");
-  let room = 1024;
-  for (;;) {
-    const fds = new Int32Array(room);
-    const inodes = new Float64Array(room);
-    const count = checked(binding.processSockets(pid, fds, inodes));
-    if (count <= room) return new Map(Array.from(fds.subarray(0, count), (fd, i) => [fd, inodes[i]!]));
-    room = Math.ceil(count * 1.25);
-  }
+  const pairs = binding.processSockets(pid);
+  if (typeof pairs === 'number') throw nativeError(pairs);
+  const sockets = new Map<number, number>();
+  for (let i = 0; i < pairs.length; i += 2) sockets.set(pairs[i]!, pairs[i + 1]!);
+  return sockets;
 }
 
 /**
@@ -197,6 +198,12 @@ export interface SocketRecord {
   readonly info: TcpInfo;
 }
 
+/** The TCP_INFO fields `inspect` shows: a brief record decodes only these. */
+export type BriefTcpInfo = Pick<TcpInfo, 'state' | 'probes' | 'unacked' | 'lastAckRecv' | 'lastDataRecv'>;
+
+/** A record with only the brief TCP_INFO: cheaper by far when there are thousands. */
+export type SocketBrief = Omit<SocketRecord, 'info'> & { readonly info: BriefTcpInfo };
+
 export interface SocketFilter {
   /** 4, 6 or 0 (both). */
   readonly family?: 0 | 4 | 6;
@@ -224,7 +231,14 @@ const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
 const INFO = {
   segsIn: binding.tcpInfoFields.indexOf('segsIn'),
   segsOut: binding.tcpInfoFields.indexOf('segsOut'),
+  state: binding.tcpInfoFields.indexOf('state'),
+  probes: binding.tcpInfoFields.indexOf('probes'),
+  unacked: binding.tcpInfoFields.indexOf('unacked'),
+  lastAckRecv: binding.tcpInfoFields.indexOf('lastAckRecv'),
+  lastDataRecv: binding.tcpInfoFields.indexOf('lastDataRecv'),
 };
+/** A TCP_INFO slot: NaN where the platform does not report the field. */
+const orNull = (value: number): number | null => (value === value ? value : null);
 const RECORD_SLOTS = (): number => binding.sockDiagRecordSize! / 8;
 
 /** Dotted quad, or RFC 5952 text for 16 bytes (IPv4-mapped as ::ffff:a.b.c.d). */
@@ -303,13 +317,13 @@ export class SocketTable {
 
   /** Like dumpInodes, but nothing decoded: the index of each one's record in this dump. */
   find(filter: SocketFilter, wanted: ReadonlySet<number>): Map<number, number> {
-    const count = this.fill(filter);
+    // The addon keeps only the wanted sockets, which the buffer has room for
+    // before the dump: one dump, however many other sockets the host holds.
+    const inodes = Float64Array.from(wanted).sort();
+    const count = this.fill(filter, wanted.size, inodes);
     const size = RECORD_SLOTS();
     const found = new Map<number, number>();
-    for (let i = 0; i < count; i++) {
-      const inode = this.slots[i * size + SLOT.inode]!;
-      if (wanted.has(inode)) found.set(inode, i);
-    }
+    for (let i = 0; i < count; i++) found.set(this.slots[i * size + SLOT.inode]!, i);
     return found;
   }
 
@@ -336,21 +350,42 @@ export class SocketTable {
     closeSync(this.fd);
   }
 
-  private fill(filter: SocketFilter): number {
+  private fill(filter: SocketFilter, expected = 0, inodes?: Float64Array): number {
     const recordSize = binding.sockDiagRecordSize!;
+    if (expected * recordSize > this.bytes.length) this.grow(expected);
     for (;;) {
-      const found = checked(binding.sockDiagDump!(this.fd, filter.family ?? 0, filter.localPort ?? 0, filter.remotePort ?? 0, this.bytes));
+      const found = checked(binding.sockDiagDump!(this.fd, filter.family ?? 0, filter.localPort ?? 0, filter.remotePort ?? 0, this.bytes, inodes));
       if (found * recordSize <= this.bytes.length) return found;
-      // Room for what was found and a quarter more: sockets come and go.
-      this.bytes = new Uint8Array(Math.ceil(found * 1.25 + 16) * recordSize);
-      this.slots = new Float64Array(this.bytes.buffer);
+      this.grow(found);
     }
+  }
+
+  /** Room for `records` and a quarter more: sockets come and go. */
+  private grow(records: number): void {
+    this.bytes = new Uint8Array(Math.ceil(records * 1.25 + 16) * binding.sockDiagRecordSize!);
+    this.slots = new Float64Array(this.bytes.buffer);
   }
 
   /** One record of the last dump. */
   record(index: number): SocketRecord {
-    const size = RECORD_SLOTS();
-    const at = index * size;
+    return this.decode(index, tcpInfoFromSlots(this.slots, index * RECORD_SLOTS() + FIELDS.length));
+  }
+
+  /** One record of the last dump, with only the TCP_INFO fields of BriefTcpInfo. */
+  brief(index: number): SocketBrief {
+    const s = this.slots;
+    const at = index * RECORD_SLOTS() + FIELDS.length;
+    return this.decode(index, {
+      state: TCP_STATES[s[at + INFO.state]!] ?? 'UNKNOWN',
+      probes: orNull(s[at + INFO.probes]!),
+      unacked: orNull(s[at + INFO.unacked]!),
+      lastAckRecv: orNull(s[at + INFO.lastAckRecv]!),
+      lastDataRecv: orNull(s[at + INFO.lastDataRecv]!),
+    });
+  }
+
+  private decode<Info>(index: number, info: Info): Omit<SocketRecord, 'info'> & { readonly info: Info } {
+    const at = index * RECORD_SLOTS();
     const s = this.slots;
     const family = s[at + SLOT.family] === 6 ? 6 : 4;
     const addressAt = index * binding.sockDiagRecordSize! + binding.sockDiagAddressOffset!;
@@ -360,9 +395,9 @@ export class SocketTable {
       inode: s[at + SLOT.inode]!,
       family,
       state: TCP_STATES[s[at + SLOT.state]!] ?? 'UNKNOWN',
-      localAddress: unmapped(formatAddress(this.bytes, addressAt, family)),
+      localAddress: family === 4 ? ipv4Text(this.bytes, addressAt) : unmapped(formatIPv6(this.bytes, addressAt)),
       localPort: s[at + SLOT.localPort]!,
-      remoteAddress: unmapped(formatAddress(this.bytes, addressAt + 16, family)),
+      remoteAddress: family === 4 ? ipv4Text(this.bytes, addressAt + 16) : unmapped(formatIPv6(this.bytes, addressAt + 16)),
       remotePort: s[at + SLOT.remotePort]!,
       timer,
       timerLeftMs: s[at + SLOT.timerLeftMs]!,
@@ -370,9 +405,25 @@ export class SocketTable {
       uid: s[at + SLOT.uid]!,
       receiveQueue: s[at + SLOT.receiveQueue]!,
       sendQueue: s[at + SLOT.sendQueue]!,
-      info: tcpInfoFromSlots(s, at + FIELDS.length),
+      info,
     };
   }
+}
+
+// The text of recent IPv4 addresses: a table of 10,000 connections usually
+// has a handful of addresses, and one string each will do.
+const IPV4_TEXT = new Map<number, string>();
+const IPV4_TEXT_MAX = 4096;
+
+function ipv4Text(bytes: Uint8Array, at: number): string {
+  const key = bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
+  let text = IPV4_TEXT.get(key);
+  if (text === undefined) {
+    text = formatAddress(bytes, at, 4);
+    if (IPV4_TEXT.size >= IPV4_TEXT_MAX) IPV4_TEXT.clear();
+    IPV4_TEXT.set(key, text);
+  }
+  return text;
 }
 
 function unmapped(address: string): string {

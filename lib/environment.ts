@@ -2,13 +2,16 @@
 // durations in the command line's syntax (lib/duration.ts).
 import { invalidEnvironment } from './errors';
 import { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
-import type { KeepaliveOptions } from './types';
+import { FIELDS, FIELD_KIND } from './native';
+import type { KeepaliveField, KeepaliveOptions } from './types';
 import { validateKeepaliveOptions } from './validators';
 
 export const ENVIRONMENT_VARIABLE = 'TCP_KEEPALIVE';
 
-type SpecKey = 'idle' | 'interval' | 'count' | 'userTimeout';
-const KEYS: readonly SpecKey[] = ['idle', 'interval', 'count', 'userTimeout'];
+// Every field but the switch (the variable turns keepalive on), in the
+// addon's order: times as durations, counts as whole numbers.
+type SpecKey = Exclude<KeepaliveField, 'enable'>;
+const KEYS = FIELDS.filter((field): field is SpecKey => FIELD_KIND[field] !== 'flag');
 
 function problem(variable: string, text: string, part: string, why: string, caller: Function) {
   return invalidEnvironment(variable, text, `bad part '${part}': ${why}`, caller);
@@ -35,8 +38,8 @@ export function parseKeepaliveSpec(text: string, variable = ENVIRONMENT_VARIABLE
     if (options[key] !== undefined) throw problem(variable, text, part, `${key} is given twice`, parseKeepaliveSpec);
     const value = part.slice(eq + 1).trim();
     let parsed: number;
-    if (key === 'count') {
-      if (!/^\d+$/.test(value)) throw problem(variable, text, part, 'count must be a whole number', parseKeepaliveSpec);
+    if (FIELD_KIND[key] === 'count') {
+      if (!/^\d+$/.test(value)) throw problem(variable, text, part, `${key} must be a whole number`, parseKeepaliveSpec);
       parsed = Number(value);
     } else {
       parsed = parseDuration(value);
@@ -60,7 +63,7 @@ export function formatKeepaliveSpec(options: KeepaliveOptions): string {
   for (const key of KEYS) {
     const value = options[key];
     if (value === undefined) continue;
-    parts.push(`${key}=${key === 'count' ? value : formatDuration(value)}`);
+    parts.push(`${key}=${FIELD_KIND[key] === 'count' ? value : formatDuration(value)}`);
   }
   return parts.join(',');
 }

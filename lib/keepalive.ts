@@ -10,8 +10,9 @@ import {
   serverWithoutDescriptor,
   socketNotConnected,
 } from './errors';
-import { binding, defaultsFromSlots, FIELDS, FIELD_BIT, FIELD_SLOT, nativeError, SLOT, slots, throwIfFailed } from './native';
+import { binding, defaultsFromSlots, FIELDS, FIELD_BIT, FIELD_KIND, nativeError, SLOT, slots, throwIfFailed } from './native';
 import { descriptorOf, NOT_YET, type KeepaliveTarget } from './target';
+import { slotReader } from './slot-reader';
 import type {
   Capabilities,
   KeepaliveField,
@@ -55,7 +56,11 @@ function fieldsIn(mask: number): KeepaliveField[] {
   return FIELDS.filter((field) => mask & FIELD_BIT[field]);
 }
 
-const { enable: ENABLE_SLOT, idle: IDLE_SLOT, interval: INTERVAL_SLOT, count: COUNT_SLOT, userTimeout: USER_TIMEOUT_SLOT } = FIELD_SLOT;
+// The state's fields, one property per field of the addon's list (a flag as a boolean).
+const readKeepaliveFields = slotReader<KeepaliveState>(
+  FIELDS,
+  FIELDS.map((field) => (FIELD_KIND[field] === 'flag' ? 'flag' : 'number')),
+);
 
 /**
  * The state in `s` from slot `at` on, laid out as getKeepalive writes it:
@@ -63,29 +68,25 @@ const { enable: ENABLE_SLOT, idle: IDLE_SLOT, interval: INTERVAL_SLOT, count: CO
  * many at once from processKeepalive's records.
  */
 export function keepaliveFromSlots(s: Float64Array = slots, at = 0): KeepaliveState {
-  const state: KeepaliveState = {
-    enable: s[at + ENABLE_SLOT] === 1,
-    idle: s[at + IDLE_SLOT]!,
-    interval: s[at + INTERVAL_SLOT]!,
-    count: s[at + COUNT_SLOT]!,
-    userTimeout: s[at + USER_TIMEOUT_SLOT]!,
-  };
+  const state = readKeepaliveFields(s, at);
   const unsupported = s[at + SLOT.stateUnsupported]!;
   if (unsupported !== 0) {
-    for (const field of fieldsIn(unsupported)) if (field !== 'enable') state[field] = null;
+    // Every platform reports the switch; any other field may be null.
+    for (const field of fieldsIn(unsupported)) {
+      if (FIELD_KIND[field] !== 'flag') (state as Record<KeepaliveField, unknown>)[field] = null;
+    }
   }
   const remembered = s[at + SLOT.stateRemembered]!;
   if (remembered !== 0) state.remembered = fieldsIn(remembered);
   return state;
 }
 
-/** Puts the request's values in the slots the binding reads them from. */
+/** Puts the request's values in the slots the binding reads them from: value i in slot i. */
 function loadRequest(request: KeepaliveRequest): number {
-  slots[ENABLE_SLOT] = request.enable ? 1 : 0;
-  slots[IDLE_SLOT] = request.idle;
-  slots[INTERVAL_SLOT] = request.interval;
-  slots[COUNT_SLOT] = request.count;
-  slots[USER_TIMEOUT_SLOT] = request.userTimeout;
+  // Locals: the imported `slots` would be loaded again on every pass.
+  const { values } = request;
+  const to = slots;
+  for (let slot = 0; slot < values.length; slot++) to[slot] = values[slot]!;
   return request.fields;
 }
 
@@ -262,33 +263,20 @@ export function systemDefaults(): SystemDefaults {
   return defaultsFromSlots(source);
 }
 
-/**
- * Builds, once, the function that turns TCP_INFO slots into a TcpInfo: one
- * object literal with a fixed shape, written from the binding's own list of
- * names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which is as cheap as a
- * hand-written literal and cannot drift from the addon's order. The state
- * slot is named through the binding's state names; every other slot is a
- * number, NaN (not reported here) becoming null.
- */
-function compileTcpInfoReader(fields: readonly string[], states: readonly string[], offset: boolean): (s: Float64Array, at: number) => TcpInfo {
-  if (!fields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
-  const properties = fields.map((name, slot) => {
-    // The names come from the addon; refuse anything but a plain identifier.
-    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native TCP_INFO field name ${JSON.stringify(name)}`);
-    const value = offset ? `s[at + ${slot}]` : `s[${slot}]`;
-    return name === 'state' ? `${name}: states[${value}] ?? 'UNKNOWN'` : `${name}: ${value} === ${value} ? ${value} : null`;
-  });
-  return new Function('states', `return function tcpInfoFromSlots(s, at) { return { ${properties.join(', ')} }; };`)(states);
-}
-
-// getTcpInfo's, reading the start of `slots` at constant indices (the hot
-// path), and one for records further on (sock_diag, lib/diagnostics.ts).
-const readTcpInfo = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, false);
-const readTcpInfoAt = compileTcpInfoReader(binding.tcpInfoFields, binding.tcpStates, true);
+// TCP_INFO as an object with a fixed shape, from the binding's own list of
+// names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS): the state named through
+// the binding's state names, every other slot a number, NaN (not reported
+// here) becoming null.
+if (!binding.tcpInfoFields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
+const readTcpInfo = slotReader<TcpInfo>(
+  binding.tcpInfoFields,
+  binding.tcpInfoFields.map((name) => (name === 'state' ? 'state' : 'nullable')),
+  binding.tcpStates,
+);
 
 /** TCP_INFO in `s` from slot `at` on, laid out as getTcpInfo writes it (a sock_diag record's too, lib/diagnostics.ts). */
 export function tcpInfoFromSlots(s: Float64Array, at: number): TcpInfo {
-  return readTcpInfoAt(s, at);
+  return readTcpInfo(s, at);
 }
 
 /** TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS) for a connected socket. */

@@ -2,7 +2,7 @@
 // node-gyp-build) and turns its numeric results into objects and errors.
 import path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
-import type { Binding, NativeFieldName } from '../binding';
+import type { Binding, NativeFieldKind, NativeFieldName } from '../binding';
 import type { SystemDefaults } from './types';
 import { systemError } from './errors';
 
@@ -18,22 +18,15 @@ export const FIELDS: readonly NativeFieldName[] = binding.keepaliveFields;
 export const FIELD_BIT = Object.freeze(
   Object.fromEntries(FIELDS.map((field, index) => [field, 1 << index])),
 ) as Readonly<Record<NativeFieldName, number>>;
-/** Each field's slot in `slots` (a state read, a request written). */
-export const FIELD_SLOT = Object.freeze(
-  Object.fromEntries(FIELDS.map((field, index) => [field, index])),
-) as Readonly<Record<NativeFieldName, number>>;
 /** The socket option behind each field, named in errors. */
 export const FIELD_OPTION = Object.freeze(
   Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveOptions[index]!])),
 ) as Readonly<Record<NativeFieldName, string>>;
 
-// The facade writes these fields by name (validators.ts, keepalive.ts): an
-// addon that names them otherwise is another build's, refused at load as a
-// TCP_INFO mismatch is.
-const EXPECTED_FIELDS: Record<NativeFieldName, true> = { enable: true, idle: true, interval: true, count: true, userTimeout: true };
-if (FIELDS.length !== Object.keys(EXPECTED_FIELDS).length || !FIELDS.every((field) => EXPECTED_FIELDS[field])) {
-  throw new Error(`tcp-keepalive: the native keepalive fields (${FIELDS.join()}) do not match lib/native.ts`);
-}
+/** How each field's value is given and checked (flag, time in ms, count). */
+export const FIELD_KIND = Object.freeze(
+  Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveFieldKinds[index]!])),
+) as Readonly<Record<NativeFieldName, NativeFieldKind>>;
 
 /** Where each value sits in `slots` (native/addon.cc, TCPKA_SLOTS). */
 export const SLOT = binding.slotIndex;

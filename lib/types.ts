@@ -1,4 +1,11 @@
-import type { NativeCapabilities, NativeFieldLimits, NativeFieldName, NativeTcpInfoNumbers, NativeTcpStateName } from '../binding';
+import type {
+  NativeCapabilities,
+  NativeFieldLimits,
+  NativeFieldName,
+  NativeKeepaliveFields,
+  NativeTcpInfoNumbers,
+  NativeTcpStateName,
+} from '../binding';
 
 /** A keepalive configuration field (native/keepalive.h defines the list). */
 export type KeepaliveField = NativeFieldName;
@@ -9,35 +16,24 @@ export type KeepaliveField = NativeFieldName;
  * Times are milliseconds and are rounded UP to the kernel's unit (whole
  * seconds for idle and interval on Linux and macOS: 1500 becomes 2000).
  */
-export interface KeepaliveOptions {
-  /** Turn keepalive on or off (SO_KEEPALIVE). Default `true`. */
-  enable?: boolean;
-  /** Idle time before the first probe, ms (TCP_KEEPIDLE; TCP_KEEPALIVE on macOS). */
-  idle?: number;
-  /** Time between unanswered probes, ms (TCP_KEEPINTVL). */
-  interval?: number;
-  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
-  count?: number;
-  /**
-   * Longest time transmitted data may stay unacknowledged before the
-   * connection is dropped, ms (TCP_USER_TIMEOUT, Linux only; 0 = system
-   * behaviour). When set, Linux also uses it instead of `count` to end an
-   * unanswered keepalive.
-   */
-  userTimeout?: number;
-}
+// The fields and their comments are the addon's (binding.d.ts,
+// NativeKeepaliveFields): a homomorphic mapped type keeps the comments.
+export interface KeepaliveOptions extends Partial<NativeKeepaliveFields> {}
+
+// Each field as read back: null where the platform cannot report it, except
+// the on/off switch, which every platform reports.
+type ReadBackFields = {
+  [F in keyof NativeKeepaliveFields]: NativeKeepaliveFields[F] extends boolean
+    ? NativeKeepaliveFields[F]
+    : NativeKeepaliveFields[F] | null;
+};
 
 /**
  * What the kernel holds for a socket, read back after any change. Times in
  * ms. A field is `null` where this platform cannot report it (see
  * `capabilities()`).
  */
-export interface KeepaliveState {
-  enable: boolean;
-  idle: number | null;
-  interval: number | null;
-  count: number | null;
-  userTimeout: number | null;
+export interface KeepaliveState extends ReadBackFields {
   /**
    * Fields the platform cannot read back, reported as last set through this
    * library (Windows' SIO_KEEPALIVE_VALS is write-only). Absent when every
@@ -72,14 +68,6 @@ export type FieldCapability = NativeFieldLimits;
 
 /** What this platform supports (see capabilities()). */
 export type Capabilities = NativeCapabilities;
-
-// The documented option and state shapes above name every field: the
-// compiler checks that they name exactly the addon's.
-type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const optionsNameEveryField: SameKeys<keyof KeepaliveOptions, KeepaliveField> = true;
-const stateNamesEveryField: SameKeys<Exclude<keyof KeepaliveState, 'remembered'>, KeepaliveField> = true;
-void optionsNameEveryField;
-void stateNamesEveryField;
 
 /** How a generic socket option's value is passed. */
 export type SockOptType = 'int' | 'bool' | 'buffer';

@@ -1,22 +1,19 @@
 // Argument checks, all done before any system call, with Node's error shapes.
 import { types } from 'node:util';
-import type { NativeFieldLimits, NativeRefusedOption } from '../binding';
+import type { NativeFieldKind, NativeFieldLimits, NativeRefusedOption } from '../binding';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, unreadableArg } from './errors';
-import { binding, FIELDS, FIELD_BIT, FIELD_OPTION } from './native';
-import type { KeepaliveField, KeepaliveOptions } from './types';
+import { binding, FIELDS, FIELD_BIT, FIELD_KIND, FIELD_OPTION } from './native';
+import type { KeepaliveField } from './types';
 
-/** A validated change, in the kernel's units rounded up, ready for the binding. */
+/**
+ * A validated change, in the kernel's units rounded up, ready for the
+ * binding: `values[i]` is field i's (FIELDS order, which is the order of the
+ * addon's slots; a flag as 1 or 0), changed where bit i of `fields` is set.
+ */
 export interface KeepaliveRequest {
   fields: number;
-  enable: boolean;
-  idle: number;
-  interval: number;
-  count: number;
-  userTimeout: number;
+  values: number[];
 }
-
-// Looked up once: the hot path reads these objects directly.
-const { idle: IDLE, interval: INTERVAL, count: COUNT, userTimeout: USER_TIMEOUT } = binding.capabilities;
 
 function describeTimeRange(limits: NativeFieldLimits): string {
   const { min, max, unitMs } = limits;
@@ -48,58 +45,91 @@ function validateCount(value: unknown, name: string, limits: NativeFieldLimits, 
   return value;
 }
 
-function requireSettable(field: KeepaliveField, limits: NativeFieldLimits, caller: Function): void {
-  if (!limits.settable) throw featureUnavailable(`options.${field} (${FIELD_OPTION[field]})`, caller);
+/** A switch: the slots hold it as 1 or 0. */
+function validateFlag(value: unknown, name: string, _limits: NativeFieldLimits, caller: Function): number {
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value, caller);
+  return value ? 1 : 0;
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+type FieldCheck = (value: unknown, name: string, limits: NativeFieldLimits, caller: Function) => number;
+const CHECK_OF_KIND: Readonly<Record<NativeFieldKind, FieldCheck>> = { flag: validateFlag, time: validateTime, count: validateCount };
+
+/** How one field is checked, built once from the addon's facts about it. */
+interface FieldRule {
+  readonly field: KeepaliveField;
+  /** The name errors give it ("options.idle"). */
+  readonly name: string;
+  readonly bit: number;
+  readonly limits: NativeFieldLimits;
+  /** The check of the field's kind: the value for its slot, or a throw. */
+  readonly check: FieldCheck;
+  /** Its value when the options leave it out: keepalive on; 0 for the rest, whose bit stays clear. */
+  readonly unset: number;
+}
+// Index i is field i: the request's value i, slot i. An addon with a kind
+// the facade cannot check, or without the switch it turns on by default, is
+// another build's, refused at load as a TCP_INFO mismatch is.
+const RULES: readonly FieldRule[] = FIELDS.map((field) => {
+  const check = hasOwn.call(CHECK_OF_KIND, FIELD_KIND[field]) ? CHECK_OF_KIND[FIELD_KIND[field]] : undefined;
+  if (!check) throw new Error(`tcp-keepalive: the native keepalive field ${field} has an unknown kind ${JSON.stringify(FIELD_KIND[field])}`);
+  return { field, name: `options.${field}`, bit: FIELD_BIT[field], limits: binding.capabilities[field], check, unset: field === 'enable' ? 1 : 0 };
+});
+if (FIELD_KIND.enable !== 'flag') throw new Error(`tcp-keepalive: the native keepalive fields (${FIELDS.join()}) lack the flag enable`);
+// Without options, and under every request: keepalive on.
+const ALWAYS_CHANGED = FIELD_BIT.enable;
+
+function requireSettable(rule: FieldRule, caller: Function): void {
+  if (!rule.limits.settable) throw featureUnavailable(`${rule.name} (${FIELD_OPTION[rule.field]})`, caller);
+}
+
+function unknownOption(key: string, value: unknown, caller: Function) {
+  return invalidArgValue(`options.${key}`, value, `is not a keepalive option (${FIELDS.join(', ')})`, caller);
+}
+
+const UNSET_VALUES = RULES.map((rule) => rule.unset);
+
 /**
- * The options as they are now, read once: each own enumerable property once
- * (a getter runs once, a proxy is asked once), nothing inherited (a polluted
- * Object.prototype changes nothing). Whatever the caller's object does
- * afterwards, the snapshot stays. A getter or trap that throws becomes
- * ERR_INVALID_ARG_VALUE, before any system call.
+ * The options as they are now, read once, each at its field's position:
+ * each own enumerable property once (a getter runs once, a proxy is asked
+ * once), nothing inherited (a polluted Object.prototype changes nothing).
+ * Whatever the caller's object does afterwards, the snapshot stays. A getter
+ * or trap that throws becomes ERR_INVALID_ARG_VALUE, before any system call;
+ * so does the first key that is not a field.
  */
-function snapshotOptions(options: object, caller: Function): KeepaliveOptions {
-  // Plain locals and one object literal: this runs on every setKeepalive().
-  let enable: unknown, idle: unknown, interval: unknown, count: unknown, userTimeout: unknown;
+function snapshotOptions(options: object, caller: Function): unknown[] {
+  const given: unknown[] = new Array(FIELDS.length);
   let unknownKey: string | undefined;
   let unknownValue: unknown;
   try {
-    // for-in walks inherited keys too; only own ones count. No array allocated.
+    // for-in walks inherited keys too; only own ones count. No array of keys allocated.
     for (const key in options) {
       if (!hasOwn.call(options, key)) continue;
       const value = (options as Record<string, unknown>)[key];
-      switch (key) {
-        case 'enable': enable = value; break;
-        case 'idle': idle = value; break;
-        case 'interval': interval = value; break;
-        case 'count': count = value; break;
-        case 'userTimeout': userTimeout = value; break;
-        default:
-          unknownKey = key;
-          unknownValue = value;
+      // A scan of a handful of names: faster than any lookup table, and "__proto__" finds nothing.
+      const index = FIELDS.indexOf(key as KeepaliveField);
+      if (index < 0) {
+        unknownKey = key;
+        unknownValue = value;
+        break;
       }
-      if (unknownKey !== undefined) break;
+      given[index] = value;
     }
   } catch (error) {
     throw unreadableArg('options', error, caller);
   }
-  if (unknownKey !== undefined) {
-    throw invalidArgValue(`options.${unknownKey}`, unknownValue, `is not a keepalive option (${FIELDS.join(', ')})`, caller);
-  }
-  return { enable, idle, interval, count, userTimeout } as KeepaliveOptions;
+  if (unknownKey !== undefined) throw unknownOption(unknownKey, unknownValue, caller);
+  return given;
 }
 
 /**
- * Reads `options` once (see snapshotOptions), checks it completely and
- * returns the change to make: plain numbers, which nothing the caller does
- * later can alter.
+ * Reads `options` once (see snapshotOptions), checks each given field in the
+ * addon's order and returns the change to make: plain numbers, which nothing
+ * the caller does later can alter.
  */
 export function validateKeepaliveOptions(options: unknown, caller: Function): KeepaliveRequest {
-  const request: KeepaliveRequest = { fields: FIELD_BIT.enable, enable: true, idle: 0, interval: 0, count: 0, userTimeout: 0 };
-  if (options === undefined) return request;
+  if (options === undefined) return { fields: ALWAYS_CHANGED, values: UNSET_VALUES.slice() };
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options, caller);
   let isArray: boolean;
   try {
@@ -108,41 +138,30 @@ export function validateKeepaliveOptions(options: unknown, caller: Function): Ke
     throw unreadableArg('options', error, caller);
   }
   if (isArray) throw invalidArgType('options', 'of type object', options, caller);
-  const { enable, idle, interval, count, userTimeout } = snapshotOptions(options, caller);
-  if (enable !== undefined) {
-    if (typeof enable !== 'boolean') throw invalidArgType('options.enable', 'of type boolean', enable, caller);
-    request.enable = enable;
+  const given = snapshotOptions(options, caller);
+  const values: number[] = new Array(RULES.length);
+  let fields = ALWAYS_CHANGED;
+  for (let index = 0; index < RULES.length; index++) {
+    const rule = RULES[index]!;
+    const value = given[index];
+    if (value === undefined) {
+      values[index] = rule.unset;
+      continue;
+    }
+    requireSettable(rule, caller);
+    values[index] = rule.check(value, rule.name, rule.limits, caller);
+    fields |= rule.bit;
   }
-  if (idle !== undefined) {
-    requireSettable('idle', IDLE, caller);
-    request.idle = validateTime(idle, 'options.idle', IDLE, caller);
-    request.fields |= FIELD_BIT.idle;
-  }
-  if (interval !== undefined) {
-    requireSettable('interval', INTERVAL, caller);
-    request.interval = validateTime(interval, 'options.interval', INTERVAL, caller);
-    request.fields |= FIELD_BIT.interval;
-  }
-  if (count !== undefined) {
-    requireSettable('count', COUNT, caller);
-    request.count = validateCount(count, 'options.count', COUNT, caller);
-    request.fields |= FIELD_BIT.count;
-  }
-  if (userTimeout !== undefined) {
-    requireSettable('userTimeout', USER_TIMEOUT, caller);
-    request.userTimeout = validateTime(userTimeout, 'options.userTimeout', USER_TIMEOUT, caller);
-    request.fields |= FIELD_BIT.userTimeout;
-  }
-  return request;
+  return { fields, values };
 }
 
 /** Later requests win field by field, as if each had been applied in turn. */
 export function mergeRequests(earlier: KeepaliveRequest, later: KeepaliveRequest): KeepaliveRequest {
-  const merged = { ...earlier, fields: earlier.fields | later.fields };
-  for (const field of FIELDS) {
-    if (later.fields & FIELD_BIT[field]) (merged as Record<string, unknown>)[field] = later[field];
+  const values = earlier.values.slice();
+  for (let index = 0; index < RULES.length; index++) {
+    if (later.fields & RULES[index]!.bit) values[index] = later.values[index]!;
   }
-  return merged;
+  return { fields: earlier.fields | later.fields, values };
 }
 
 export function validateInt32(value: unknown, name: string, caller: Function, min = -2147483648): number {

@@ -45,14 +45,19 @@ static_assert(sizeof(kTcpStateNames) / sizeof(kTcpStateNames[0]) ==
               "one name per TcpState");
 
 const char* const kFieldNames[] = {
-#define TCPKA_NAME(field, name, option) name,
+#define TCPKA_NAME(field, name, option, kind) name,
     TCPKA_KEEPALIVE_FIELDS(TCPKA_NAME)
 #undef TCPKA_NAME
 };
 const char* const kFieldOptions[] = {
-#define TCPKA_OPTION(field, name, option) option,
+#define TCPKA_OPTION(field, name, option, kind) option,
     TCPKA_KEEPALIVE_FIELDS(TCPKA_OPTION)
 #undef TCPKA_OPTION
+};
+const char* const kFieldKinds[] = {
+#define TCPKA_KIND(field, name, option, kind) kind,
+    TCPKA_KEEPALIVE_FIELDS(TCPKA_KIND)
+#undef TCPKA_KIND
 };
 
 Napi::Object SlotIndexObject(Napi::Env env) {
@@ -94,6 +99,8 @@ class Addon : public Napi::Addon<Addon> {
             InstanceValue("keepaliveFields", StringArray(env, kFieldNames),
                           napi_enumerable),
             InstanceValue("keepaliveOptions", StringArray(env, kFieldOptions),
+                          napi_enumerable),
+            InstanceValue("keepaliveFieldKinds", StringArray(env, kFieldKinds),
                           napi_enumerable),
             InstanceValue("slotIndex", SlotIndexObject(env), napi_enumerable),
             InstanceValue("tcpInfoFields", StringArray(env, kTcpInfoNames),

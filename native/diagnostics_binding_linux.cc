@@ -35,13 +35,23 @@ Napi::Value SockDiagOpenJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fd);
 }
 
-// sockDiagDump(fd, family, localPort, remotePort, buffer): how many sockets
-// matched (records beyond the buffer's room are not written).
+// sockDiagDump(fd, family, localPort, remotePort, buffer[, inodes]): how
+// many sockets matched (records beyond the buffer's room are not written).
+// `inodes`, a sorted Float64Array, keeps only those sockets.
 Napi::Value SockDiagDumpJs(const Napi::CallbackInfo& info) {
   if (info.Length() < 5 || !info[0].IsNumber() || !info[1].IsNumber() ||
       !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsTypedArray())
     return ThrowArgs(info);
+  const bool byInode = info.Length() > 5 && !info[5].IsUndefined();
+  if (byInode && (!info[5].IsTypedArray() ||
+                  info[5].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array))
+    return ThrowArgs(info);
   SockDiagFilter filter;
+  if (byInode) {
+    Napi::Float64Array inodes = info[5].As<Napi::Float64Array>();
+    filter.inodes = inodes.Data();
+    filter.inode_count = inodes.ElementLength();
+  }
   filter.family = info[1].As<Napi::Number>().Int32Value();
   filter.local_port = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
   filter.remote_port = static_cast<uint16_t>(info[3].As<Napi::Number>().Uint32Value());
@@ -85,26 +95,20 @@ Napi::Value ProcessKeepaliveJs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
 
-// processSockets(pid, fds, inodes): the socket descriptors of the process
-// and their inodes, as many as the arrays hold; returns how many there are
-// (more than written: the caller retries with more room).
+// processSockets(pid): the socket descriptors of the process and their
+// inodes as a Float64Array of pairs (fd, inode), in descriptor order, or a
+// negative errno. One walk of /proc/PID/fd: the array is made to fit.
 Napi::Value ProcessSocketsJs(const Napi::CallbackInfo& info) {
-  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsTypedArray() ||
-      !info[2].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    return ThrowArgs(info);
+  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowArgs(info);
   std::vector<SocketDescriptor> sockets;
   Status status = ListSocketDescriptors(info[0].As<Napi::Number>().Int32Value(), &sockets);
   if (!status.ok()) return Fail(info, status);
-  Napi::Int32Array fds = info[1].As<Napi::Int32Array>();
-  Napi::Float64Array inodes = info[2].As<Napi::Float64Array>();
-  const size_t room = std::min(fds.ElementLength(), inodes.ElementLength());
-  for (size_t i = 0; i < sockets.size() && i < room; ++i) {
-    fds[i] = sockets[i].fd;
-    inodes[i] = static_cast<double>(sockets[i].inode);
+  Napi::Float64Array pairs = Napi::Float64Array::New(info.Env(), 2 * sockets.size());
+  for (size_t i = 0; i < sockets.size(); ++i) {
+    pairs[2 * i] = sockets[i].fd;
+    pairs[2 * i + 1] = static_cast<double>(sockets[i].inode);
   }
-  return Napi::Number::New(info.Env(), static_cast<double>(sockets.size()));
+  return pairs;
 }
 
 }  // namespace

@@ -47,18 +47,20 @@ struct Status {
 };
 
 // The fields of a keepalive configuration, in order: the enum, the name
-// JavaScript uses and the socket option named in errors. The one list every
-// other one derives from: the binding exports the names, and a field's index
+// JavaScript uses, the socket option named in errors and the kind of value
+// ("flag": on or off; "time": milliseconds; "count": a whole number), which
+// decides how JavaScript validates it. The one list every other one derives
+// from: the binding exports the names, options and kinds, and a field's index
 // is its bit in masks and its slot in the shared slots (binding.h).
-#define TCPKA_KEEPALIVE_FIELDS(X)                 \
-  X(kEnable, "enable", "SO_KEEPALIVE")            \
-  X(kIdle, "idle", "TCP_KEEPIDLE")                \
-  X(kInterval, "interval", "TCP_KEEPINTVL")       \
-  X(kCount, "count", "TCP_KEEPCNT")               \
-  X(kUserTimeout, "userTimeout", "TCP_USER_TIMEOUT")
+#define TCPKA_KEEPALIVE_FIELDS(X)                          \
+  X(kEnable, "enable", "SO_KEEPALIVE", "flag")             \
+  X(kIdle, "idle", "TCP_KEEPIDLE", "time")                 \
+  X(kInterval, "interval", "TCP_KEEPINTVL", "time")        \
+  X(kCount, "count", "TCP_KEEPCNT", "count")               \
+  X(kUserTimeout, "userTimeout", "TCP_USER_TIMEOUT", "time")
 
 enum Field : unsigned {
-#define TCPKA_ENUM(field, name, option) field,
+#define TCPKA_ENUM(field, name, option, kind) field,
   TCPKA_KEEPALIVE_FIELDS(TCPKA_ENUM)
 #undef TCPKA_ENUM
   kFieldCount

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -102,8 +103,13 @@ void WriteRecord(const inet_diag_msg& diag, size_t payload, uint8_t* record) {
   std::memcpy(record + kSockDiagAddressOffset + 16, diag.id.idiag_dst, 16);
 }
 
+bool Wanted(const SockDiagFilter& filter, uint32_t inode) {
+  return filter.inodes == nullptr ||
+         std::binary_search(filter.inodes, filter.inodes + filter.inode_count, static_cast<double>(inode));
+}
+
 // Reads the answers to one dump request until NLMSG_DONE.
-Status ReceiveDump(int fd, uint8_t* out, size_t capacity, size_t* found) {
+Status ReceiveDump(int fd, const SockDiagFilter& filter, uint8_t* out, size_t capacity, size_t* found) {
   alignas(nlmsghdr) static thread_local uint8_t buffer[kReceiveBuffer];
   for (;;) {
     ssize_t length;
@@ -122,9 +128,11 @@ Status ReceiveDump(int fd, uint8_t* out, size_t capacity, size_t* found) {
       if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
           header->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)))
         continue;
+      const inet_diag_msg& diag = *static_cast<const inet_diag_msg*>(NLMSG_DATA(header));
+      if (!Wanted(filter, diag.idiag_inode)) continue;
       const size_t index = (*found)++;
       if ((index + 1) * kSockDiagRecordSize > capacity) continue;
-      WriteRecord(*static_cast<const inet_diag_msg*>(NLMSG_DATA(header)),
+      WriteRecord(diag,
                   header->nlmsg_len - NLMSG_LENGTH(0),
                   out + index * kSockDiagRecordSize);
     }
@@ -145,7 +153,7 @@ Status SockDiagDump(int fd, const SockDiagFilter& filter, uint8_t* out,
     if (filter.family == 4 && family != AF_INET) continue;
     if (filter.family == 6 && family != AF_INET6) continue;
     Status status = SendRequest(fd, family, filter);
-    if (status.ok()) status = ReceiveDump(fd, out, capacity, found);
+    if (status.ok()) status = ReceiveDump(fd, filter, out, capacity, found);
     // A kernel without IPv6 has no AF_INET6 handler: no such sockets.
     if (!status.ok() && !(family == AF_INET6 && status.error == -ENOENT)) return status;
   }

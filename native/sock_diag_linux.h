@@ -47,6 +47,10 @@ struct SockDiagFilter {
   int family = 0;
   uint16_t local_port = 0;
   uint16_t remote_port = 0;
+  // When set, only these inodes (sorted ascending) are counted and written:
+  // the kernel cannot filter by inode, and a host may hold many more sockets.
+  const double* inodes = nullptr;
+  size_t inode_count = 0;
 };
 
 // A NETLINK_SOCK_DIAG socket in this thread's network namespace, or, with

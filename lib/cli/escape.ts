@@ -9,6 +9,8 @@
 // from the bytes in it; also the line and paragraph separators.
 // With the u flag, the surrogate range matches only lone (unpaired) surrogates.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+// The same class without `g`: a test that keeps no lastIndex between calls.
+const ANY_UNSAFE = new RegExp(UNSAFE.source, 'u');
 
 function escapeCharacter(character: string): string {
   const code = character.charCodeAt(0);
@@ -17,7 +19,13 @@ function escapeCharacter(character: string): string {
 
 /** `text` with every control, bidi mark and lone surrogate written as a visible escape. */
 export function escapeText(text: string): string {
-  return text.replace(UNSAFE, escapeCharacter);
+  // Nearly every line is safe: a test allocates nothing, a replace builds a copy.
+  return ANY_UNSAFE.test(text) ? text.replace(UNSAFE, escapeCharacter) : text;
+}
+
+/** Text of several lines, each escaped as escapeText does; the line breaks stay. */
+export function escapeLines(text: string): string {
+  return text.split('\n').map(escapeText).join('\n');
 }
 
 /**

@@ -43,6 +43,7 @@ export function formatOffset(ms: number): string {
 
 /** "127.0.0.1:80", "[::1]:80". IPv4-mapped IPv6 addresses are shown as IPv4. */
 export function formatEndpoint(address: string, port: number): string {
+  if (!address.includes(':')) return `${address}:${port}`; // IPv4 (the common case, and no pattern to run)
   const plain = unmapIPv4(address);
   return plain.includes(':') ? `[${plain}]:${port}` : `${plain}:${port}`;
 }

@@ -9,11 +9,15 @@ import { formatOffset } from './format';
 export type OutputMode = 'tty' | 'lines' | 'json';
 
 const CLEAR_LINE = '\r\x1b[2K';
+/** Characters `batch` holds before it writes: few writes, and little text held. */
+const BATCH_CHUNK = 64 * 1024;
 
 export class Reporter {
   readonly mode: OutputMode;
   private statusText = '';
   private statusShown = false;
+  /** Text held by `batch`, written in chunks of BATCH_CHUNK characters. */
+  private pending: string | null = null;
 
   constructor(
     json: boolean,
@@ -75,7 +79,30 @@ export class Reporter {
     this.statusText = '';
   }
 
+  /**
+   * Runs `work` with what it reports held back and written in large chunks:
+   * a table of 10,000 rows is a few writes, not 10,000 (each a system call on
+   * a pipe or file). For output that is complete at once, never for a live view.
+   */
+  batch<T>(work: () => T): T {
+    if (this.pending !== null) return work();
+    this.pending = '';
+    try {
+      return work();
+    } finally {
+      const text = this.pending;
+      this.pending = null;
+      if (text) this.write(text);
+    }
+  }
+
   private write(text: string): void {
+    if (this.pending !== null) {
+      this.pending += text;
+      if (this.pending.length < BATCH_CHUNK) return;
+      text = this.pending;
+      this.pending = '';
+    }
     if (this.statusShown) {
       this.stream.write(`${CLEAR_LINE}${text}${this.statusText}`);
     } else {

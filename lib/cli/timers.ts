@@ -22,7 +22,7 @@ export type NextProbe =
  */
 export function nextProbe(
   keepalive: KeepaliveState,
-  info: TcpInfo,
+  info: Pick<TcpInfo, 'state' | 'unacked' | 'lastAckRecv' | 'lastDataRecv'>,
   entry: SocketTimer | null,
   outstanding: number,
   lastProbeAgoMs: number | null = null,

@@ -5,8 +5,8 @@
 // The story behind it: a server collects ESTABLISHED connections whose clients vanished
 // (half-open: nothing ever tells it) and CLOSE_WAIT connections its own code never closed,
 // until it runs out of descriptors or memory. Each finding names the sockets and what to do.
-import { formatDuration } from '../duration';
-import type { KeepaliveState, TcpInfo, TcpStateName } from '../types';
+import { formatDuration } from '../diagnostics';
+import type { KeepaliveState, TcpInfo, TcpStateName } from '../index';
 import { parseDuration, type OptionSpec, type ParsedArgs } from './args';
 import type { Reporter } from './output';
 
@@ -44,14 +44,14 @@ export function socketRecord(
   keepalive: KeepaliveState,
   peer: VerdictSocket['peer'],
 ): VerdictSocket {
-  const heard = [info.lastAckRecv, info.lastDataRecv].filter((ms): ms is number => ms !== null);
+  const { lastAckRecv: ack, lastDataRecv: data } = info;
   return {
     id,
     state: info.state,
     peer: info.state === 'LISTEN' ? null : peer,
     keepalive,
     // What keepalive counts its idle time from: the later of the last data and the last ACK.
-    silentMs: heard.length > 0 ? Math.min(...heard) : null,
+    silentMs: ack === null ? data : data === null ? ack : Math.min(ack, data),
     unacked: info.unacked,
   };
 }
@@ -151,62 +151,97 @@ function withoutKeepalive(found: readonly [VerdictSocket, Omit<Finding, 'sockets
   };
 }
 
+/** What the verdict keeps of one peer address's connections. */
+interface PeerGroup {
+  connections: number;
+  /** Its half-open candidates, in the order they came. */
+  readonly lingering: VerdictSocket[];
+  live: number;
+  /** The live connection heard from most recently (the first of equals). */
+  newest: VerdictSocket | null;
+}
+
+/**
+ * The verdict, built one socket at a time: it keeps only what a finding can
+ * need (the candidates and a summary per peer), not every socket, so that a
+ * process with 10,000 connections costs 10,000 small steps and no more.
+ */
+export class VerdictBuilder {
+  private readonly states: Record<string, number> = {};
+  /** Half-open candidates in socket order, with what was found. */
+  private readonly candidates = new Map<VerdictSocket, Omit<Finding, 'sockets'>>();
+  private readonly byPeer = new Map<string, PeerGroup>();
+  private readonly closeWait: VerdictSocket[] = [];
+
+  constructor(private readonly options: VerdictOptions = VERDICT_DEFAULTS) {}
+
+  add(s: VerdictSocket): void {
+    this.states[s.state] = (this.states[s.state] ?? 0) + 1;
+    const found = halfOpenCandidate(s, this.options);
+    if (found) this.candidates.set(s, found);
+    if (s.state === 'CLOSE_WAIT' && s.silentMs !== null && s.silentMs >= this.options.closeWaitAfterMs) this.closeWait.push(s);
+    if (s.state !== 'ESTABLISHED' || s.peer === null) return;
+    let group = this.byPeer.get(s.peer.address);
+    if (!group) this.byPeer.set(s.peer.address, (group = { connections: 0, lingering: [], live: 0, newest: null }));
+    group.connections++;
+    if (found) {
+      group.lingering.push(s);
+    } else {
+      group.live++;
+      if (group.newest === null || (s.silentMs ?? Infinity) < (group.newest.silentMs ?? Infinity)) group.newest = s;
+    }
+  }
+
+  result(): Verdict {
+    const { candidates, options } = this;
+    const findings: Finding[] = [];
+    // A peer address with both silent candidates and a live connection: it reconnected while its
+    // old connections linger. One finding for the group instead of one per socket.
+    const grouped = new Set<VerdictSocket>();
+    for (const [address, { connections, lingering, live, newest }] of this.byPeer) {
+      if (lingering.length === 0 || live === 0) continue;
+      for (const s of lingering) grouped.add(s);
+      const silent = lingering.reduce((least, s) => Math.min(least, s.silentMs ?? Infinity), Infinity);
+      const anyInFlight = lingering.some((s) => candidates.get(s)!.kind === 'silent-beyond-keepalive' && (s.unacked ?? 0) > 0);
+      findings.push({
+        kind: 'reconnected-peer',
+        sockets: lingering.map((s) => s.id),
+        seen:
+          `${connections} connections from ${address}: ${live === 1 ? `only ${newest!.id} is live` : `${live} live`}` +
+          `, ${lingering.map((s) => s.id).join(', ')} silent ${roughDuration(silent)} or more: the client reconnected while its old connection${lingering.length === 1 ? '' : 's'} linger${lingering.length === 1 ? 's' : ''}`,
+        todo: keepaliveLine(anyInFlight ? ADVISED_WITH_USER_TIMEOUT : ADVISED),
+      });
+    }
+    const alone = [...candidates].filter(([s]) => !grouped.has(s));
+    for (const [s, found] of alone) if (found.kind !== 'silent-without-keepalive') findings.push({ ...found, sockets: [s.id] });
+    const off = withoutKeepalive(alone.filter(([, found]) => found.kind === 'silent-without-keepalive'), options);
+    if (off) findings.push(off);
+    const closeWait = closeWaitFinding(this.closeWait, options);
+    if (closeWait) findings.push(closeWait);
+    return { states: { ...this.states }, findings };
+  }
+}
+
+function closeWaitFinding(closeWait: readonly VerdictSocket[], options: VerdictOptions): Finding | null {
+  if (closeWait.length === 0) return null;
+  // A loop, not Math.max(...): a spread of 100,000 arguments overflows the stack.
+  const oldest = closeWait.reduce((most, s) => Math.max(most, s.silentMs!), 0);
+  return {
+    kind: 'close-wait',
+    sockets: closeWait.map((s) => s.id),
+    seen:
+      `${closeWait.length} connection${closeWait.length === 1 ? '' : 's'} in CLOSE_WAIT for ${formatDuration(options.closeWaitAfterMs)} or more ` +
+      `(oldest ${roughDuration(oldest)}; ${closeWait.map((s) => `${s.id} from ${peerText(s)}`).join(', ')}): the peer closed and this process never did, ` +
+      'a leak in the application that keepalive cannot fix',
+    todo: "close the socket when the peer ends it: in Node, socket.end() or socket.destroy() on 'end' (allowHalfOpen: true leaves that to you)",
+  };
+}
+
 /** The verdict on a process' sockets. Pure: the same records give the same verdict. */
 export function verdict(sockets: readonly VerdictSocket[], options: VerdictOptions = VERDICT_DEFAULTS): Verdict {
-  const states: Record<string, number> = {};
-  for (const s of sockets) states[s.state] = (states[s.state] ?? 0) + 1;
-
-  const findings: Finding[] = [];
-  const candidates = new Map<VerdictSocket, Omit<Finding, 'sockets'>>();
-  for (const s of sockets) {
-    const found = halfOpenCandidate(s, options);
-    if (found) candidates.set(s, found);
-  }
-
-  // A peer address with both silent candidates and a live connection: it reconnected while its
-  // old connections linger. One finding for the group instead of one per socket.
-  const byPeer = new Map<string, VerdictSocket[]>();
-  for (const s of sockets) {
-    if (s.state !== 'ESTABLISHED' || s.peer === null) continue;
-    byPeer.set(s.peer.address, [...(byPeer.get(s.peer.address) ?? []), s]);
-  }
-  const grouped = new Set<VerdictSocket>();
-  for (const [address, group] of byPeer) {
-    const lingering = group.filter((s) => candidates.has(s));
-    const live = group.filter((s) => !candidates.has(s));
-    if (lingering.length === 0 || live.length === 0) continue;
-    for (const s of lingering) grouped.add(s);
-    const newest = [...live].sort((x, y) => (x.silentMs ?? Infinity) - (y.silentMs ?? Infinity))[0]!;
-    const silent = Math.min(...lingering.map((s) => s.silentMs ?? Infinity));
-    const anyInFlight = lingering.some((s) => candidates.get(s)!.kind === 'silent-beyond-keepalive' && (s.unacked ?? 0) > 0);
-    findings.push({
-      kind: 'reconnected-peer',
-      sockets: lingering.map((s) => s.id),
-      seen:
-        `${group.length} connections from ${address}: ${live.length === 1 ? `only ${newest.id} is live` : `${live.length} live`}` +
-        `, ${lingering.map((s) => s.id).join(', ')} silent ${roughDuration(silent)} or more: the client reconnected while its old connection${lingering.length === 1 ? '' : 's'} linger${lingering.length === 1 ? 's' : ''}`,
-      todo: keepaliveLine(anyInFlight ? ADVISED_WITH_USER_TIMEOUT : ADVISED),
-    });
-  }
-  const alone = [...candidates].filter(([s]) => !grouped.has(s));
-  for (const [s, found] of alone) if (found.kind !== 'silent-without-keepalive') findings.push({ ...found, sockets: [s.id] });
-  const off = withoutKeepalive(alone.filter(([, found]) => found.kind === 'silent-without-keepalive'), options);
-  if (off) findings.push(off);
-
-  const closeWait = sockets.filter((s) => s.state === 'CLOSE_WAIT' && s.silentMs !== null && s.silentMs >= options.closeWaitAfterMs);
-  if (closeWait.length > 0) {
-    const oldest = Math.max(...closeWait.map((s) => s.silentMs!));
-    findings.push({
-      kind: 'close-wait',
-      sockets: closeWait.map((s) => s.id),
-      seen:
-        `${closeWait.length} connection${closeWait.length === 1 ? '' : 's'} in CLOSE_WAIT for ${formatDuration(options.closeWaitAfterMs)} or more ` +
-        `(oldest ${roughDuration(oldest)}; ${closeWait.map((s) => `${s.id} from ${peerText(s)}`).join(', ')}): the peer closed and this process never did, ` +
-        'a leak in the application that keepalive cannot fix',
-      todo: "close the socket when the peer ends it: in Node, socket.end() or socket.destroy() on 'end' (allowHalfOpen: true leaves that to you)",
-    });
-  }
-  return { states, findings };
+  const builder = new VerdictBuilder(options);
+  for (const s of sockets) builder.add(s);
+  return builder.result();
 }
 
 /** The verdict as text lines for the terminal. */

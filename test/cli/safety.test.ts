@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { escapeBytes, escapeText } from '../../lib/cli/escape';
+import { escapeBytes, escapeLines, escapeText } from '../../lib/cli/escape';
 import { needs } from '../helpers/platform';
 import { AS_NOBODY, assertBuilt, CLI, isRoot, killAll, oneLineError, runCli } from './harness';
 
@@ -23,6 +23,8 @@ describe('escapeText / escapeBytes', () => {
     expect(escapeText(HOSTILE)).toBe(HOSTILE_SHOWN);
     expect(escapeText('a\tb\r\nc\x7f\x9b')).toBe('a\\x09b\\x0d\\x0ac\\x7f\\x9b');
     expect(escapeText('invoice_\u202eFDP.exe \u2066x\u2069 \u200f')).toBe('invoice_\\u202eFDP.exe \\u2066x\\u2069 \\u200f');
+    // Several lines (the report's text): each line escaped, the breaks kept.
+    expect(escapeLines(`a\x1b[2J\nb\u202e\n`)).toBe('a\\x1b[2J\nb\\u202e\n');
     expect(escapeText('lone \ud800 pair \ud83d\ude00')).toBe('lone \\ud800 pair \ud83d\ude00');
     expect(escapeText('plain: node /srv/app.js --port=8080 é ü 漢字 [::1]:80 C:\\Users')).toBe(
       'plain: node /srv/app.js --port=8080 é ü 漢字 [::1]:80 C:\\Users',

@@ -3,7 +3,7 @@
 // peer within the bound and keep middlebox mappings alive, what the probes
 // cost, and the lines to use them.
 import { capabilities, type KeepaliveOptions } from '../../index';
-import { formatKeepaliveSpec, ENVIRONMENT_VARIABLE } from '../../environment';
+import { formatKeepaliveSpec, ENVIRONMENT_VARIABLE } from '../../diagnostics';
 import { parseArgs, parseDuration, parseInteger } from '../args';
 import { ExitCode, usageError } from '../exit';
 import { formatSetting } from '../format';

@@ -12,9 +12,8 @@ import {
   systemDefaults,
   type KeepaliveState,
   type SystemDefaults,
-  type TcpInfo,
 } from '../../index';
-import { diagnostics, duplicateDescriptor, openProcess, processKeepalive, processSockets, SocketTable, systemDefaultsIn, type SocketRecord } from '../../diagnostics';
+import { diagnostics, duplicateDescriptor, openProcess, processKeepalive, processSockets, SocketTable, systemDefaultsIn, type BriefTcpInfo, type SocketBrief } from '../../diagnostics';
 import { parseArgs, parseInteger } from '../args';
 import { carriesConfigured, configuredJson, configuredKeepalive, describeConfigured } from '../configured';
 import { escapeBytes } from '../escape';
@@ -23,7 +22,7 @@ import { formatCountdown, formatEndpoint, formatSetting } from '../format';
 import { INSPECT_HELP } from '../help';
 import { Reporter } from '../output';
 import { nextProbe, type NextProbe } from '../timers';
-import { parseVerdictOptions, reportVerdict, socketRecord, verdict, VERDICT_OPTIONS } from '../verdict';
+import { parseVerdictOptions, reportVerdict, socketRecord, VerdictBuilder, VERDICT_OPTIONS } from '../verdict';
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -32,9 +31,9 @@ const IPPROTO_TCP = 6;
 interface SocketReport {
   readonly fd: number;
   readonly inode: number;
-  readonly entry: SocketRecord | null;
+  readonly entry: SocketBrief | null;
   readonly keepalive: KeepaliveState;
-  readonly info: TcpInfo;
+  readonly info: BriefTcpInfo;
 }
 
 type Field = 'idle' | 'interval' | 'count';
@@ -111,18 +110,12 @@ function isTcp(fd: number): boolean {
   }
 }
 
-/** Those of `inodes` that are TCP sockets of the process's network namespace; empty where it cannot be read. */
-function socketTableOf(pid: number, sameNamespace: boolean, inodes: ReadonlySet<number>): Map<number, SocketRecord> {
-  let table: SocketTable;
+/** The socket table of the process's network namespace; null where it cannot be read. */
+function socketTableOf(pid: number, sameNamespace: boolean): SocketTable | null {
   try {
-    table = SocketTable.open(sameNamespace ? null : `/proc/${pid}/ns/net`);
+    return SocketTable.open(sameNamespace ? null : `/proc/${pid}/ns/net`);
   } catch {
-    return new Map(); // joining another namespace needs CAP_SYS_ADMIN
-  }
-  try {
-    return table.dumpInodes({}, inodes);
-  } finally {
-    table.close();
+    return null; // joining another namespace needs CAP_SYS_ADMIN
   }
 }
 
@@ -134,7 +127,7 @@ function processError(pid: number, command: string, error: NodeJS.ErrnoException
 }
 
 /** One socket of the process, read through a duplicate that is closed at once; null if not TCP. */
-function readSocket(pidfd: number, fd: number, inode: number, entry: SocketRecord | null): SocketReport | null {
+function readSocket(pidfd: number, fd: number, inode: number, entry: SocketBrief | null): SocketReport | null {
   const copy = duplicateDescriptor(pidfd, fd);
   try {
     if (!entry && !isTcp(copy)) return null;
@@ -157,43 +150,60 @@ function socketDescriptors(pid: number, command: string): Map<number, number> {
   }
 }
 
-function readSockets(pid: number, command: string, sameNamespace: boolean): SocketReport[] {
-  const inodeOf = socketDescriptors(pid, command);
-  const table = socketTableOf(pid, sameNamespace, new Set(inodeOf.values()));
-  let pidfd: number;
+function openProcessOf(pid: number, command: string): number {
   try {
-    pidfd = openProcess(pid);
+    return openProcess(pid);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') throw new CliError(`no process with PID ${pid}`, ExitCode.NO_PROCESS, 'ESRCH');
     throw processError(pid, command, error as NodeJS.ErrnoException);
   }
-  const reports: SocketReport[] = [];
+}
+
+/**
+ * Each TCP socket of the process, in descriptor order, handed to `visit` as
+ * it is read: nothing is kept for all of them at once, which with 10,000
+ * sockets is what the time goes to (the garbage collector copying it).
+ * The sockets the kernel's table lists are read in one call into the addon;
+ * any other (Unix, UDP, TCP of another namespace) one by one.
+ */
+function visitSockets(pid: number, command: string, sameNamespace: boolean, visit: (socket: SocketReport) => void): void {
+  const inodeOf = socketDescriptors(pid, command); // in descriptor order
+  const table = socketTableOf(pid, sameNamespace);
   try {
-    // The TCP sockets the kernel's table lists, in one call; any other
-    // socket (Unix, UDP, TCP of another namespace) one by one.
-    const listed = [...inodeOf.keys()].filter((fd) => table.has(inodeOf.get(fd)!));
-    const states = processKeepalive(pidfd, listed);
-    listed.forEach((fd, i) => {
-      const state = states[i]!;
-      const inode = inodeOf.get(fd)!;
-      if (!(state instanceof Error)) reports.push({ fd, inode, entry: table.get(inode)!, keepalive: state, info: table.get(inode)!.info });
-      else if (state.code !== 'EBADF') throw processError(pid, command, state); // EBADF: closed meanwhile
-    });
-    for (const [fd, inode] of inodeOf) {
-      if (table.has(inode)) continue;
-      let report: SocketReport | null;
-      try {
-        report = readSocket(pidfd, fd, inode, null);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
-        throw processError(pid, command, error as NodeJS.ErrnoException);
+    const indexOf = table ? table.find({}, new Set(inodeOf.values())) : new Map<number, number>();
+    const pidfd = openProcessOf(pid, command);
+    try {
+      const listed: number[] = [];
+      for (const [fd, inode] of inodeOf) if (indexOf.has(inode)) listed.push(fd);
+      const states = processKeepalive(pidfd, listed);
+      let next = 0; // listed in the same order: the state of the next listed descriptor
+      for (const [fd, inode] of inodeOf) {
+        const index = indexOf.get(inode);
+        if (index !== undefined) {
+          const state = states[next++]!;
+          if (state instanceof Error) {
+            if (state.code !== 'EBADF') throw processError(pid, command, state); // EBADF: closed meanwhile
+            continue;
+          }
+          const entry = table!.brief(index);
+          visit({ fd, inode, entry, keepalive: state, info: entry.info });
+          continue;
+        }
+        let report: SocketReport | null;
+        try {
+          report = readSocket(pidfd, fd, inode, null);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
+          throw processError(pid, command, error as NodeJS.ErrnoException);
+        }
+        if (report) visit(report);
       }
-      if (report) reports.push(report);
+    } finally {
+      closeSync(pidfd);
     }
   } finally {
-    closeSync(pidfd);
+    table?.close();
   }
-  return reports.sort((a, b) => a.fd - b.fd);
 }
 
 /** Whether a value equals the namespace default: inherited, or set to the same value. */
@@ -202,11 +212,21 @@ function fromSystem(keepalive: KeepaliveState, defaults: SystemDefaults | null, 
   return keepalive[field] === defaults[field];
 }
 
+// Cells by field, value and star: thousands of sockets share a few settings.
+const SETTING_TEXT = new Map<string, string>();
+
 function setting(keepalive: KeepaliveState, defaults: SystemDefaults | null, field: Field): string {
   const value = keepalive[field];
   if (value === null) return 'n/a';
-  const text = field === 'count' ? String(value) : formatSetting(value).replace(/ \(.*\)$/, '');
-  return fromSystem(keepalive, defaults, field) ? `${text}*` : text;
+  const starred = fromSystem(keepalive, defaults, field) === true;
+  const key = `${field}${value}${starred ? '*' : ''}`;
+  let text = SETTING_TEXT.get(key);
+  if (text === undefined) {
+    text = field === 'count' ? String(value) : formatSetting(value).replace(/ \(.*\)$/, '');
+    if (starred) text += '*';
+    SETTING_TEXT.set(key, text);
+  }
+  return text;
 }
 
 function socketFields(pid: number, socket: SocketReport, defaults: SystemDefaults | null, probes: number, next: NextProbe): Record<string, unknown> {
@@ -258,11 +278,39 @@ function socketRow(socket: SocketReport, defaults: SystemDefaults | null, probes
   ];
 }
 
-/** Columns padded to their widest cell, one line per row (a line reaches the terminal escaped: no newlines in it). */
-function table(rows: readonly string[][]): string[] {
-  const widths = rows[0]!.map(() => 0);
-  for (const row of rows) for (let column = 0; column < row.length; column++) widths[column] = Math.max(widths[column]!, row[column]!.length);
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+/** The table as rows are added: their cells, and the widest cell of each column so far. */
+class Table {
+  // One flat list, row after row: no array per row kept until the table is printed.
+  private readonly cells: string[] = [];
+  private readonly widths: number[];
+
+  constructor(readonly header: readonly string[]) {
+    this.widths = header.map((cell) => cell.length);
+  }
+
+  get size(): number {
+    return this.cells.length / this.header.length;
+  }
+
+  add(row: readonly string[]): void {
+    for (let column = 0; column < row.length; column++) {
+      this.cells.push(row[column]!);
+      if (row[column]!.length > this.widths[column]!) this.widths[column] = row[column]!.length;
+    }
+  }
+
+  /** Header and rows, columns padded to their widest cell (a line reaches the terminal escaped: no newlines in it). */
+  print(reporter: Reporter): void {
+    reporter.line(this.format(this.header, 0));
+    for (let at = 0; at < this.cells.length; at += this.header.length) reporter.line(this.format(this.cells, at));
+  }
+
+  private format(cells: readonly string[], at: number): string {
+    const last = this.header.length - 1;
+    let line = '';
+    for (let column = 0; column < last; column++) line += `${cells[at + column]!.padEnd(this.widths[column]!)}  `;
+    return `${line}${cells[at + last]!}`.trimEnd();
+  }
 }
 
 export function runInspect(argv: readonly string[]): number {
@@ -290,48 +338,53 @@ export function runInspect(argv: readonly string[]): number {
   const shortCommand = shown.length > 60 ? `${shown.slice(0, 57)}...` : shown;
 
   const { defaults, sameNamespace, namespace } = defaultsOf(pid);
-  const sockets = readSockets(pid, shortCommand, sameNamespace);
-  // Read after the sockets: a process whose sockets cannot be read has already failed with the reason.
   const configured = configuredKeepalive(pid, commandLine);
-  const configuredLine = describeConfigured(configured);
   const configuredOptions = configured.status === 'set' ? configured.options : null;
   const now = Date.now();
-  reporter.event('process', { pid, command, netns: namespace, sameNetns: sameNamespace, defaults, sockets: sockets.length, ...configuredJson(configured) }, null, now);
 
+  // Each socket becomes a row (or a JSON event) and a verdict record as it is read.
   const header = ['FD', 'STATE', 'LOCAL', 'PEER', 'KEEPALIVE', 'IDLE', 'INTERVAL', 'COUNT', 'USER TIMEOUT', 'NEXT PROBE', 'UNANSWERED'];
-  const rows: string[][] = [configuredOptions ? [...header, 'DEFAULT'] : header];
-  for (const socket of sockets) {
-    const probes = socket.info.probes ?? socket.entry?.probesOut ?? 0;
-    const next = nextProbe(socket.keepalive, socket.info, socket.entry, probes);
+  const rows = new Table(configuredOptions ? [...header, 'DEFAULT'] : header);
+  const events: Record<string, unknown>[] = [];
+  const findings = new VerdictBuilder(verdictOptions);
+  let starred = false;
+  visitSockets(pid, shortCommand, sameNamespace, (socket) => {
+    const { fd, keepalive, info, entry } = socket;
+    const probes = info.probes ?? entry?.probesOut ?? 0;
+    const next = nextProbe(keepalive, info, entry, probes);
     // Only where TCP_KEEPALIVE parses: whether the kernel values of this connection are those.
-    const carries = configuredOptions && carriesConfigured(configuredOptions, socket.keepalive, socket.info.state === 'LISTEN');
+    const carries = configuredOptions && carriesConfigured(configuredOptions, keepalive, info.state === 'LISTEN');
+    findings.add(socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }));
     if (reporter.json) {
       const fields = socketFields(pid, socket, defaults, probes, next);
-      reporter.event('socket', configuredOptions ? { ...fields, carriesConfigured: carries } : fields, null, now);
-    } else {
-      const row = socketRow(socket, defaults, probes, next);
-      rows.push(configuredOptions ? [...row, carries === null ? '-' : carries ? 'yes' : 'no'] : row);
+      events.push(configuredOptions ? { ...fields, carriesConfigured: carries } : fields);
+      return;
     }
-  }
+    const row = socketRow(socket, defaults, probes, next);
+    starred ||= row.some((cell) => cell.endsWith('*'));
+    rows.add(configuredOptions ? [...row, carries === null ? '-' : carries ? 'yes' : 'no'] : row);
+  });
+  const count = reporter.json ? events.length : rows.size;
 
-  const namespaceText = namespace ? `, network namespace ${namespace}${sameNamespace ? '' : ' (not this one)'}` : '';
-  reporter.line(`PID ${pid} (${shortCommand})${namespaceText}: ${sockets.length} TCP socket${sockets.length === 1 ? '' : 's'}`);
-  reporter.line(
-    defaults
-      ? `system defaults there: idle ${formatSetting(defaults.idle)}, interval ${formatSetting(defaults.interval)}, count ${defaults.count}`
-      : 'system defaults there: unknown (reading them needs CAP_SYS_ADMIN)',
-  );
-  if (configuredLine !== null) reporter.line(configuredLine);
-  if (sockets.length === 0) return ExitCode.OK;
-  for (const line of table(rows)) reporter.line(line);
-  // The legend only where a value carries the star.
-  const starred = rows.slice(1).some((row) => row.some((cell) => cell.endsWith('*')));
-  if (starred) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
-  if (configuredOptions) reporter.line('DEFAULT = whether the connection carries the TCP_KEEPALIVE values (yes/no; - for a listener)');
-
-  const records = sockets.map(({ fd, keepalive, info, entry }) =>
-    socketRecord(`fd ${fd}`, info, keepalive, entry && { address: entry.remoteAddress, port: entry.remotePort }),
-  );
-  reportVerdict(reporter, verdict(records, verdictOptions), now);
-  return ExitCode.OK;
+  // The report in a few large writes: 10,000 rows must not cost 10,000 system calls.
+  return reporter.batch(() => {
+    reporter.event('process', { pid, command, netns: namespace, sameNetns: sameNamespace, defaults, sockets: count, ...configuredJson(configured) }, null, now);
+    for (const fields of events) reporter.event('socket', fields, null, now);
+    const namespaceText = namespace ? `, network namespace ${namespace}${sameNamespace ? '' : ' (not this one)'}` : '';
+    reporter.line(`PID ${pid} (${shortCommand})${namespaceText}: ${count} TCP socket${count === 1 ? '' : 's'}`);
+    reporter.line(
+      defaults
+        ? `system defaults there: idle ${formatSetting(defaults.idle)}, interval ${formatSetting(defaults.interval)}, count ${defaults.count}`
+        : 'system defaults there: unknown (reading them needs CAP_SYS_ADMIN)',
+    );
+    const configuredLine = describeConfigured(configured);
+    if (configuredLine !== null) reporter.line(configuredLine);
+    if (count === 0) return ExitCode.OK;
+    if (!reporter.json) rows.print(reporter);
+    // The legend only where a value carries the star.
+    if (starred) reporter.line('* = the system default: inherited from the sysctl (or set to the same value)');
+    if (configuredOptions) reporter.line('DEFAULT = whether the connection carries the TCP_KEEPALIVE values (yes/no; - for a listener)');
+    reportVerdict(reporter, findings.result(), now);
+    return ExitCode.OK;
+  });
 }

@@ -23,6 +23,7 @@ import {
 } from '../../index';
 import { keepaliveFields as FIELDS } from '../../diagnostics';
 import { parseArgs } from '../args';
+import { escapeLines } from '../escape';
 import { CliError, ExitCode, usageError } from '../exit';
 
 export const REPORT_HELP = `Usage: tcp-keepalive report [--json | --markdown] [--expect FIELDS]
@@ -450,8 +451,9 @@ export async function runReport(argv: readonly string[]): Promise<number> {
   const missing = report.fields.filter((f) => expected.includes(f.field) && !f.honoured);
   if (expected.length > 0) report.expected = { fields: expected, notHonoured: missing.map((f) => f.field) };
   if (args.options.has('json')) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (args.options.has('markdown')) process.stdout.write(renderMarkdown(report));
-  else process.stdout.write(renderText(report));
+  // Error messages and the OS's own strings are text from outside: escaped like every line of the command.
+  else if (args.options.has('markdown')) process.stdout.write(escapeLines(renderMarkdown(report)));
+  else process.stdout.write(escapeLines(renderText(report)));
 
   if (missing.length > 0) {
     throw new CliError(

@@ -1,0 +1,33 @@
+// The command stands on the library: outside lib/cli it imports only the
+// public API (lib/index.ts) and the one module of what the command needs
+// beyond it (lib/diagnostics.ts). A helper it needs goes through diagnostics.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'lib', 'cli');
+const ALLOWED = new Set([path.join(ROOT, 'lib', 'index'), path.join(ROOT, 'lib', 'diagnostics')]);
+
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sources(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+it('imports nothing of the library but lib/index.ts and lib/diagnostics.ts', () => {
+  const files = sources(CLI);
+  expect(files.length).toBeGreaterThan(10);
+  const outside: string[] = [];
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    // Static imports and re-exports, `import type` included, and import() calls.
+    for (const match of text.matchAll(/(?:from|import\()\s*'(\.[^']*)'/g)) {
+      const target = path.resolve(path.dirname(file), match[1]!).replace(/\.js$/, '');
+      if (!target.startsWith(CLI + path.sep) && !ALLOWED.has(target)) outside.push(`${path.relative(ROOT, file)} imports ${match[1]}`);
+    }
+  }
+  expect(outside).toEqual([]);
+});
