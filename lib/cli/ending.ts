@@ -1,8 +1,11 @@
 // How a watched connection ended, in one line and an exit code: a pure
-// function of what the watcher knew at the end.
+// function of what the watcher knew at the end and of what the socket said
+// (gathered by the EndTracker).
 import type { KeepaliveState } from '../index';
 import { ExitCode, type ExitCodeValue } from './exit';
 import { formatElapsed, plural } from './format';
+import { probeDue } from './ledger';
+import { unansweredNow, type ConnectionView } from './watch-view';
 
 export type EndReason = 'ETIMEDOUT' | 'ECONNRESET' | 'closed-by-peer' | 'error' | 'interrupted' | 'stopped';
 
@@ -31,6 +34,20 @@ export interface EndFacts {
   readonly rstAnsweredProbe: boolean;
   /** Without packets: this side's keepalive timer had expired by the end. */
   readonly probeDueAtEnd: boolean;
+}
+
+/** What the watcher knew of the connection at its end; the EndTracker adds who stopped it and what the socket said. */
+export type WatchedFacts = Omit<EndFacts, 'stopReason' | 'error' | 'peerClosed'>;
+
+export function watchedFacts(view: ConnectionView, startedAt: number, captured: boolean, now: number): WatchedFacts {
+  const { lastAckAt, rstAnsweredProbe } = view.ledger;
+  const probeDueAtEnd = !captured && probeDue(view.settings, view.sample, now);
+  return { now, startedAt, lastAckAt, unanswered: unansweredNow(view), state: view.state, settings: view.settings, rstAnsweredProbe, probeDueAtEnd };
+}
+
+/** The fields of the 'end' event. */
+export function endFields({ reason, code, message }: Outcome, facts: WatchedFacts): Record<string, unknown> {
+  return { reason, code, message, unanswered: facts.unanswered, sinceLastAckMs: Math.round(facts.now - facts.lastAckAt), durationMs: facts.now - facts.startedAt };
 }
 
 function timedOut(facts: EndFacts): string {
@@ -70,14 +87,29 @@ export function describeEnd(facts: EndFacts): Outcome {
 
 /** How a watch ends: what the socket said, who stopped it, and who waits for the outcome. */
 export class EndTracker {
-  peerClosed = false;
-  error: NodeJS.ErrnoException | null = null;
-  stopReason: 'interrupted' | 'stopped' | null = null;
+  private peerClosed = false;
+  private error: NodeJS.ErrnoException | null = null;
+  private stopReason: 'interrupted' | 'stopped' | null = null;
   private result: Outcome | null = null;
   private readonly listeners: ((outcome: Outcome) => void)[] = [];
 
   get outcome(): Outcome | null {
     return this.result;
+  }
+
+  /** The peer sent its FIN. */
+  finReceived(): void {
+    this.peerClosed = true;
+  }
+
+  /** An error of the socket; the first one is what ended it. */
+  failed(error: NodeJS.ErrnoException): void {
+    this.error ??= error;
+  }
+
+  /** This side ends the watch (Ctrl-C, --duration). */
+  markStopped(reason: 'interrupted' | 'stopped'): void {
+    this.stopReason = reason;
   }
 
   onEnd(listener: (outcome: Outcome) => void): void {
@@ -86,7 +118,7 @@ export class EndTracker {
   }
 
   /** Describes the end from these facts and the tracker's own; `announce` reports it before the listeners hear of it. */
-  settle(facts: Omit<EndFacts, 'stopReason' | 'error' | 'peerClosed'>, announce: (outcome: Outcome) => void): void {
+  settle(facts: WatchedFacts, announce: (outcome: Outcome) => void): void {
     const error = this.error ? { code: this.error.code, message: this.error.message } : null;
     const outcome = describeEnd({ ...facts, stopReason: this.stopReason, error, peerClosed: this.peerClosed });
     this.result = outcome;

@@ -1,15 +1,16 @@
 // The live view's engine. It does work when something is due, not on a
 // fast tick: a connection's next keepalive probe (from its settings,
 // TCP_INFO and the kernel's timer), a packet or an event of the socket, and
-// one slow look at everything for the status. The slow look reads the
-// kernel's socket table for the watched ports once (sock_diag, filtered by
-// port in the kernel, like `ss`), so other sockets on the host cost nothing
-// here; a due look reads only the connections that are due.
-import { diagnostics, SocketTable } from '../diagnostics';
+// one slow look at everything for the status (slow-look.ts: one read of the
+// kernel's socket table per watched port, so other sockets on the host cost
+// nothing here); a due look reads only the connections that are due.
+import os from 'node:os';
 import type { PacketCapture } from './capture';
 import type { Reporter } from './output';
-import { FlowAnalyzer, segmentFlowKey } from './segments';
-import { statusText } from './watch-view';
+import { PacketFeed } from './packet-feed';
+import { Schedule } from './schedule';
+import { SlowLook } from './slow-look';
+import { statusLine } from './watch-view';
 import type { ConnectionWatcher, ProbeTrigger } from './watcher';
 
 // Every connection is looked at this often, and --json status events follow it.
@@ -21,19 +22,14 @@ const REDRAW_MS = 250;
 const MIN_WAKE_GAP_MS = 20;
 // A look asked for by an event (data, FIN, the end of a probe on demand) waits this long for others.
 const SOON_MS = 20;
-// Flows seen on the wire but never claimed by a connection are forgotten.
-const UNCLAIMED_FLOW_TTL_MS = 30_000;
 
 export class Monitor {
   private readonly watchers = new Set<ConnectionWatcher>();
   private readonly byFlow = new Map<string, ConnectionWatcher>();
-  private readonly analyzers = new Map<string, FlowAnalyzer>();
   private readonly schedule = new Schedule();
-  private capture: PacketCapture | null;
-  private table: SocketTable | null = null;
+  private readonly packets: PacketFeed;
+  private readonly slowLook = new SlowLook();
   private nextSlowLookAt = 0;
-  /** What each connection's record showed at the last read of the table. */
-  private readonly fingerprints = new WeakMap<ConnectionWatcher, number>();
   private redraw: NodeJS.Timeout | null = null;
 
   constructor(
@@ -42,7 +38,7 @@ export class Monitor {
     /** Text before the connections' status (listen: what is listening). */
     private readonly statusHeader: () => string | null = () => null,
   ) {
-    this.capture = capture;
+    this.packets = new PacketFeed(capture, (key) => this.byFlow.get(key), (text) => reporter.note(text));
   }
 
   get connections(): readonly ConnectionWatcher[] {
@@ -52,23 +48,17 @@ export class Monitor {
   add(watcher: ConnectionWatcher): void {
     this.watchers.add(watcher);
     this.byFlow.set(watcher.flowKey, watcher);
-    watcher.attach({ flushPackets: () => this.readPackets(), lookSoon: () => this.schedule.at(Date.now() + SOON_MS, () => this.wake()) });
+    watcher.attach({ flushPackets: () => this.packets.read(), lookSoon: () => this.schedule.at(Date.now() + SOON_MS, () => this.wake()) });
     watcher.onEnd(() => {
       this.watchers.delete(watcher);
       this.byFlow.delete(watcher.flowKey);
-      this.analyzers.delete(watcher.flowKey);
+      this.packets.forget(watcher.flowKey);
     });
     this.schedule.at(Date.now(), () => this.wake());
   }
 
   start(): void {
-    if (!this.table && diagnostics.socketTable) {
-      try {
-        this.table = SocketTable.open();
-      } catch {
-        this.table = null; // TCP_INFO per connection instead
-      }
-    }
+    this.slowLook.open();
     this.schedule.at(Date.now(), () => this.wake());
     if (this.reporter.mode === 'tty') this.redraw ??= setInterval(() => this.drawStatus(Date.now()), REDRAW_MS);
   }
@@ -78,10 +68,8 @@ export class Monitor {
     this.schedule.cancel();
     if (this.redraw) clearInterval(this.redraw);
     this.redraw = null;
-    this.capture?.close();
-    this.capture = null;
-    this.table?.close();
-    this.table = null;
+    this.packets.close();
+    this.slowLook.close();
     this.reporter.endStatus();
   }
 
@@ -97,134 +85,27 @@ export class Monitor {
 
   private wake(): void {
     const now = Date.now();
-    this.readPackets();
+    this.packets.read();
     if (now >= this.nextSlowLookAt) {
       this.nextSlowLookAt = now + SLOW_LOOK_MS;
-      this.pruneFlows(now);
-      this.lookAtAll(now);
+      this.packets.prune(now);
+      this.slowLook.lookAtAll([...this.watchers], now);
     } else {
       for (const watcher of this.watchers) if (watcher.dueAt() <= now) watcher.look(now);
     }
     let next = this.nextSlowLookAt;
     for (const watcher of this.watchers) next = Math.min(next, watcher.dueAt());
-    if (this.watchers.size > 0 || this.capture) this.schedule.at(Math.max(next, now + MIN_WAKE_GAP_MS), () => this.wake());
-  }
-
-  /**
-   * Every watcher, from one read of the kernel's table per watched port
-   * where there is one; a connection whose record shows no change since
-   * the last read is not decoded again.
-   */
-  private lookAtAll(now: number): void {
-    const watchers = [...this.watchers];
-    const byPort = new Map<number, ConnectionWatcher[]>();
-    for (const watcher of watchers) {
-      if (watcher.inode === null) continue;
-      const port = watcher.socket.localPort ?? 0;
-      const group = byPort.get(port);
-      if (group) group.push(watcher);
-      else byPort.set(port, [watcher]);
-    }
-    const looked = new Set<ConnectionWatcher>();
-    try {
-      for (const [port, group] of this.table ? byPort : []) {
-        const readAt = Date.now();
-        const table = this.table!;
-        const indexes = table.find({ localPort: port }, new Set(group.map((watcher) => watcher.inode!)));
-        for (const watcher of group) {
-          const index = indexes.get(watcher.inode!);
-          if (index === undefined) continue;
-          looked.add(watcher);
-          const timer = table.timerOf(index, readAt);
-          const fingerprint = table.fingerprint(index);
-          if (this.fingerprints.get(watcher) === fingerprint) {
-            watcher.look(now, 'unchanged', timer);
-          } else {
-            this.fingerprints.set(watcher, fingerprint);
-            watcher.look(now, { info: table.record(index).info, at: readAt }, timer);
-          }
-        }
-      }
-    } catch {
-      this.table?.close();
-      this.table = null; // TCP_INFO per connection from now on
-    }
-    for (const watcher of watchers) if (!looked.has(watcher)) watcher.look(now);
-  }
-
-  private readPackets(): void {
-    if (!this.capture) return;
-    let segments;
-    try {
-      segments = this.capture.read();
-    } catch (error) {
-      // ENETDOWN is reported once when an interface goes away; carry on.
-      if ((error as NodeJS.ErrnoException).code === 'ENETDOWN') return;
-      this.reporter.note(`packet capture stopped: ${(error as Error).message}; inferring from TCP_INFO from now on`);
-      this.capture.close();
-      this.capture = null;
-      return;
-    }
-    for (const segment of segments) {
-      const key = segmentFlowKey(segment);
-      let analyzer = this.analyzers.get(key);
-      if (!analyzer) {
-        analyzer = new FlowAnalyzer();
-        this.analyzers.set(key, analyzer);
-      }
-      const label = analyzer.classify(segment);
-      this.byFlow.get(key)?.onSegment(segment, label);
-    }
-  }
-
-  /** Forgets flows seen on the wire that no connection claims (on the slow look: there may be many). */
-  private pruneFlows(now: number): void {
-    for (const [key, analyzer] of this.analyzers) {
-      if (!this.byFlow.has(key) && now - analyzer.lastSeenMs > UNCLAIMED_FLOW_TTL_MS) this.analyzers.delete(key);
-    }
+    if (this.watchers.size > 0 || this.packets.capturing) this.schedule.at(Math.max(next, now + MIN_WAKE_GAP_MS), () => this.wake());
   }
 
   private drawStatus(now: number): void {
     if (this.reporter.mode !== 'tty') return;
-    const parts: string[] = [];
-    const header = this.statusHeader();
-    if (header) parts.push(header);
-    const watchers = [...this.watchers];
-    for (const watcher of watchers.slice(0, 3)) {
-      const text = statusText(watcher.view(), now);
-      parts.push(watchers.length > 1 || header ? `#${watcher.id} ${text}` : text);
-    }
-    if (watchers.length > 3) parts.push(`+${watchers.length - 3} more`);
-    parts.push('[p] probe  [q] quit');
-    this.reporter.status(parts.join('  ||  '));
+    this.reporter.status(statusLine(this.statusHeader(), [...this.watchers], now));
   }
 }
 
 /** Why the user ended the command: a signal, or the q key (a chosen quit, exit code 0). */
 export type QuitReason = NodeJS.Signals | 'key';
-
-/** One timer for the earliest wake asked for. */
-class Schedule {
-  private timer: NodeJS.Timeout | null = null;
-  private when = Infinity;
-
-  at(when: number, run: () => void): void {
-    if (this.timer && this.when <= when) return;
-    this.cancel();
-    this.when = when;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.when = Infinity;
-      run();
-    }, Math.max(0, when - Date.now()));
-  }
-
-  cancel(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.when = Infinity;
-  }
-}
 
 export interface ControlHandlers {
   probe(trigger: ProbeTrigger): void;
@@ -251,7 +132,8 @@ export class Controls {
       process.on(signal, onSignal);
       this.disposers.push(() => process.removeListener(signal, onSignal));
     }
-    if (process.platform !== 'win32') {
+    // Where the OS has the signal (not Windows); Node lists the ones it has.
+    if (os.constants.signals.SIGUSR2 !== undefined) {
       const onProbeSignal = (): void => this.handlers.probe('signal');
       process.on('SIGUSR2', onProbeSignal);
       this.disposers.push(() => process.removeListener('SIGUSR2', onProbeSignal));

@@ -96,3 +96,22 @@ export function statusText(view: ConnectionView, now: number): string {
   parts.push(`last ACK ${formatElapsed(fields.lastAckAgoMs as number)} ago`);
   return parts.join(' | ');
 }
+
+/** A connection as the status line shows it. */
+export interface StatusEntry {
+  readonly id: number | string;
+  view(): ConnectionView;
+}
+
+/** The terminal's status line: the header, the first three connections, and the keys. */
+export function statusLine(header: string | null, connections: readonly StatusEntry[], now: number): string {
+  const parts: string[] = [];
+  if (header) parts.push(header);
+  for (const connection of connections.slice(0, 3)) {
+    const text = statusText(connection.view(), now);
+    parts.push(connections.length > 1 || header ? `#${connection.id} ${text}` : text);
+  }
+  if (connections.length > 3) parts.push(`+${connections.length - 3} more`);
+  parts.push('[p] probe  [q] quit');
+  return parts.join('  ||  ');
+}

@@ -5,19 +5,23 @@
 // with the socket's timer (state, probes the kernel counts, time since the
 // last ACK, segment counters) and, where the process may capture, the
 // connection's packets. Without packets, probes and answers are inferred
-// from TCP_INFO and every such event says so. The rules are in ledger.ts
-// and ending.ts; this class keeps the state and prints.
+// from TCP_INFO and every such event says so. This class follows the
+// socket's life; what it knows is kept in observation.ts, the rules are in
+// ledger.ts and ending.ts, and what it prints is in connection-output.ts.
 import type net from 'node:net';
 import { socketInode } from '../diagnostics';
-import { getKeepalive, getTcpInfo, type KeepaliveState, type TcpStateName } from '../index';
-import { TCP_ACK, type Segment } from './capture';
-import { EndTracker, type Outcome } from './ending';
-import { formatEndpoint, plural, unmapIPv4 } from './format';
-import { captured, newLedger, observe, probeDue, type Ledger, type Sample, type Step } from './ledger';
+import type { KeepaliveState } from '../index';
+import type { Segment } from './capture';
+import { ConnectionOutput } from './connection-output';
+import { EndTracker, watchedFacts, type Outcome } from './ending';
+import { formatEndpoint, unmapIPv4 } from './format';
+import type { Sample } from './ledger';
+import { Observation } from './observation';
 import { OnDemandProber, type ProbeTrigger } from './on-demand';
 import type { Reporter } from './output';
+import { nextLookAt } from './schedule';
 import { endpointKey, flowKey, type SegmentLabel } from './segments';
-import { ledgerOutput, nextProbeAt, packetFields, statusFields, unansweredNow, type ConnectionView, type TimerReading } from './watch-view';
+import type { ConnectionView, TimerReading } from './watch-view';
 
 export type { EndReason, Outcome } from './ending';
 export type { ProbeTrigger } from './on-demand';
@@ -43,18 +47,6 @@ export interface WatcherHooks {
   lookSoon(): void;
 }
 
-// Emitted at most this often per connection in --json mode.
-export const STATUS_EVERY_MS = 1000;
-// Looked at this long after a probe falls due: the kernel's timer fires on
-// its clock tick, and on a LAN the answer is back by then.
-export const LOOK_AFTER_DUE_MS = 30;
-// Looked at again this often while a probe that fell due has not shown.
-const LATE_LOOK_MS = 100;
-
-// Segments reported as 'packet' events; data and its ACKs would flood the
-// output of a busy connection, and show up as 'data' events instead.
-const REPORTED_LABELS = new Set<SegmentLabel>(['TCP Keep-Alive', 'TCP Keep-Alive ACK', 'RST', 'FIN', 'SYN', 'SYN-ACK']);
-
 export class ConnectionWatcher {
   readonly id: number | string;
   readonly localKey: string;
@@ -63,13 +55,9 @@ export class ConnectionWatcher {
   readonly inode: number | null;
   readonly startedAt = Date.now();
 
-  private settings: KeepaliveState;
-  private sample: Sample | null = null;
-  private timer: TimerReading | null = null;
-  private state: TcpStateName = 'ESTABLISHED';
-  private ledger: Ledger;
+  private readonly output: ConnectionOutput;
+  private readonly observed: Observation;
   private readonly end = new EndTracker();
-  private lastStatusAt = 0;
   private readonly prober: OnDemandProber;
   private hooks: WatcherHooks | null = null;
   private due = 0;
@@ -82,24 +70,20 @@ export class ConnectionWatcher {
     this.localKey = endpointKey(socket.localAddress ?? '', socket.localPort ?? 0);
     this.flowKey = flowKey(this.localKey, endpointKey(socket.remoteAddress ?? '', socket.remotePort ?? 0));
     this.inode = socketInode(socket);
-    this.settings = getKeepalive(socket);
-    this.ledger = newLedger(this.startedAt);
+    this.output = new ConnectionOutput(options.reporter, options.id, options.prefix);
+    this.observed = new Observation(socket, this.output, options.captured, this.startedAt);
     this.prober = new OnDemandProber(options.probeEveryMs ?? null, this.startedAt);
-    this.takeSample();
-    if (this.sample?.info.lastAckRecv != null) this.ledger = { ...this.ledger, lastAckAt: this.sample.at - this.sample.info.lastAckRecv };
 
     socket.on('data', (chunk: Buffer) => {
-      this.emit('data', { bytes: chunk.length }, `<- ${plural(chunk.length, 'byte')} of data (keepalive timer restarts)`);
+      this.output.data(chunk.length);
       this.hooks?.lookSoon();
     });
     socket.on('end', () => {
-      this.end.peerClosed = true;
-      this.emit('fin', {}, '<- FIN: the peer closed the connection');
+      this.end.finReceived();
+      this.output.fin();
       this.hooks?.lookSoon();
     });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      this.end.error ??= error;
-    });
+    socket.on('error', (error: NodeJS.ErrnoException) => this.end.failed(error));
     socket.on('close', () => this.finish());
   }
 
@@ -113,12 +97,12 @@ export class ConnectionWatcher {
   }
 
   get keepalive(): KeepaliveState {
-    return this.settings;
+    return this.observed.settings;
   }
 
   /** Probes this side sent, and how many are unanswered now. */
   get probes(): { sent: number; unanswered: number } {
-    return { sent: this.ledger.sent, unanswered: this.ledger.unanswered };
+    return this.observed.probes;
   }
 
   attach(hooks: WatcherHooks): void {
@@ -132,7 +116,7 @@ export class ConnectionWatcher {
   /** Ends the watch from this side (Ctrl-C, --duration): the connection is closed. */
   stop(reason: 'interrupted' | 'stopped'): void {
     if (this.ended) return;
-    this.end.stopReason = reason;
+    this.end.markStopped(reason);
     this.socket.destroy();
     this.finish();
   }
@@ -141,9 +125,8 @@ export class ConnectionWatcher {
   onSegment(segment: Segment, label: SegmentLabel): void {
     if (this.ended) return;
     const outgoing = endpointKey(segment.srcAddress, segment.srcPort) === this.localKey;
-    if (REPORTED_LABELS.has(label)) this.emit('packet', packetFields(segment, label, outgoing), null, segment.timeMs);
-    const wire = { at: segment.timeMs, outgoing, label, seq: segment.seq, ack: segment.ack, acks: (segment.flags & TCP_ACK) !== 0 };
-    this.apply(captured(this.ledger, wire));
+    this.output.packet(segment, label, outgoing);
+    if (this.observed.segment(segment, label, outgoing)) this.refreshDue(Date.now());
   }
 
   /**
@@ -156,30 +139,8 @@ export class ConnectionWatcher {
     if (this.ended) return;
     // Segments captured before this look happened before anything it prints.
     this.hooks?.flushPackets();
-    const previous = this.sample;
-    // A probe counted but not yet seen on the wire is looked at again even
-    // when the table shows no change: its grace period runs out.
-    const fresh = sample === null || (sample === 'unchanged' && this.ledger.mismatchSince !== null);
-    if (fresh && !this.takeSample()) return;
-    if (!fresh && sample !== 'unchanged') this.sample = sample;
-    this.timer = timer ?? (this.timer && this.timer.readAt + this.timer.timerLeftMs > now ? this.timer : null);
-    const current = this.sample;
-    if (current && current.info.state !== this.state) {
-      // The segment that changed the state (a RST, a FIN) was captured
-      // before TCP handled it: report it first, so that lines stay in time order.
-      this.hooks?.flushPackets();
-      this.emit('state', { from: this.state, to: current.info.state }, `state ${this.state} -> ${current.info.state}`, current.at);
-      this.state = current.info.state;
-    }
-    if (current && previous && previous !== current) this.apply(observe(this.ledger, current, previous, this.settings, this.options.captured, this.timer));
-    if (this.options.reporter.json && now - this.lastStatusAt >= STATUS_EVERY_MS) {
-      this.lastStatusAt = now;
-      // As of this moment, not of the wake (`now`): TCP_INFO and the timer were
-      // read after the wake, and a countdown from it would be longer than the
-      // timer the kernel armed by however late this process ran.
-      const at = Date.now();
-      this.emit('status', statusFields(this.view(), at), null, at);
-    }
+    if (!this.observed.look(now, sample, timer, this.hooks)) return;
+    this.output.status(now, this.observed);
     if (now >= this.prober.dueAt) void this.requestProbe('timer');
     this.refreshDue(now);
   }
@@ -189,20 +150,13 @@ export class ConnectionWatcher {
     return this.ended ? Infinity : this.due;
   }
 
-  private refreshDue(now: number): void {
-    const probeAt = nextProbeAt(this.view());
-    const next = Math.min(this.prober.dueAt, probeAt === null ? Infinity : probeAt + LOOK_AFTER_DUE_MS);
-    // A probe late to show is looked for again, but not at once.
-    this.due = next <= now ? now + LATE_LOOK_MS : next;
-  }
-
   /** Sends one keepalive probe now (see on-demand.ts). */
   async requestProbe(trigger: ProbeTrigger): Promise<void> {
     if (this.ended) return;
-    this.settings = await this.prober.run(this.socket, this.settings, trigger, {
+    this.observed.settings = await this.prober.run(this.socket, this.observed.settings, trigger, {
       ended: () => this.ended,
-      report: (fields, text) => this.emit('probe-request', fields, text),
-      pending: (on) => (this.ledger = { ...this.ledger, onDemandPending: on }),
+      report: (fields, text) => this.output.probeRequest(fields, text),
+      pending: (on) => this.observed.probePending(on),
     });
     this.refreshDue(Date.now());
     this.hooks?.lookSoon();
@@ -210,46 +164,18 @@ export class ConnectionWatcher {
 
   /** What the watcher knows, for the status (watch-view.ts). */
   view(): ConnectionView {
-    return { state: this.state, settings: this.settings, sample: this.sample, timer: this.timer, ledger: this.ledger };
+    return this.observed.view();
   }
 
-  private takeSample(): boolean {
-    if (this.socket.destroyed) return false;
-    try {
-      this.sample = { info: getTcpInfo(this.socket), at: Date.now() };
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Takes the ledger's new state and prints its events. */
-  private apply(step: Step): void {
-    this.ledger = step.ledger;
-    for (const event of step.events) {
-      const output = ledgerOutput(event, this.settings);
-      if (output.name === null) this.options.reporter.note(`${this.options.prefix}${output.text}`, output.at);
-      else this.emit(output.name, output.fields, output.text, output.at);
-    }
-    if (step.events.length > 0) this.refreshDue(Date.now());
+  private refreshDue(now: number): void {
+    this.due = nextLookAt(this.observed.view(), this.prober.dueAt, now);
   }
 
   private finish(): void {
     if (this.ended) return;
     this.hooks?.flushPackets();
-    const now = Date.now();
-    const unanswered = unansweredNow(this.view());
-    const { lastAckAt, rstAnsweredProbe } = this.ledger;
-    const probeDueAtEnd = !this.options.captured && probeDue(this.settings, this.sample, now);
-    const facts = { now, startedAt: this.startedAt, lastAckAt, unanswered, state: this.state, settings: this.settings, rstAnsweredProbe, probeDueAtEnd };
-    this.end.settle(facts, ({ reason, code, message }) => {
-      const fields = { reason, code, message, unanswered, sinceLastAckMs: Math.round(now - lastAckAt), durationMs: now - this.startedAt };
-      this.emit('end', fields, `connection ended: ${message}`, now);
-    });
-  }
-
-  private emit(event: string, fields: Record<string, unknown>, text: string | null, at: number = Date.now()): void {
-    this.options.reporter.event(event, { id: this.id, ...fields }, text === null ? null : `${this.options.prefix}${text}`, at);
+    const facts = watchedFacts(this.observed.view(), this.startedAt, this.options.captured, Date.now());
+    this.end.settle(facts, (outcome) => this.output.end(outcome, facts));
   }
 }
 

@@ -1,9 +1,10 @@
 // The live view's rules as plain functions: the probe ledger fed with
-// made-up TCP_INFO samples and captured segments, and the end's description.
+// made-up TCP_INFO samples and captured segments, the end's description,
+// when a connection is due for a look, and the terminal's status line.
 // These are logic, not stand-ins for the kernel: the loopback and netns tests
 // run the same rules against real probes.
 import { describe, expect, it } from 'vitest';
-import { describeEnd, type EndFacts } from '../../lib/cli/ending';
+import { describeEnd, endFields, watchedFacts, type EndFacts } from '../../lib/cli/ending';
 import {
   ACK_JITTER_MS,
   CAPTURE_GRACE_MS,
@@ -19,6 +20,8 @@ import {
   type Ledger,
   type Sample,
 } from '../../lib/cli/ledger';
+import { LATE_LOOK_MS, LOOK_AFTER_DUE_MS, nextLookAt } from '../../lib/cli/schedule';
+import { statusLine, statusText, type ConnectionView } from '../../lib/cli/watch-view';
 import type { KeepaliveState, TcpInfo } from '../../lib/index';
 
 const T0 = 1_000_000;
@@ -193,5 +196,52 @@ describe('describeEnd', () => {
     expect(describeEnd({ ...facts, stopReason: 'interrupted', error: { code: 'ECONNRESET', message: '' } })).toMatchObject({ reason: 'interrupted', exitCode: 130 });
     expect(describeEnd({ ...facts, peerClosed: true })).toMatchObject({ reason: 'closed-by-peer', message: 'closed by peer after 10.0 s' });
     expect(describeEnd({ ...facts, error: { code: 'EPIPE', message: 'write EPIPE' } })).toMatchObject({ reason: 'error', code: 'EPIPE', message: 'EPIPE: write EPIPE' });
+  });
+});
+
+describe('the end: what the watcher knew, and the fields of the end event', () => {
+  const view: ConnectionView = { state: 'ESTABLISHED', settings: SETTINGS, sample: sample(0, { probes: 2 }), timer: null, ledger: { ...newLedger(T0), unanswered: 1, lastAckAt: T0 - 100 } };
+
+  it('counts the larger of the ledger and TCP_INFO, and asks whether a probe was due only without packets', () => {
+    const at = T0 + 2000; // the sample showed 100 ms since the last ACK: idle (2000) had run out
+    expect(watchedFacts(view, T0 - 500, false, at)).toEqual({ now: at, startedAt: T0 - 500, lastAckAt: T0 - 100, unanswered: 2, state: 'ESTABLISHED', settings: SETTINGS, rstAnsweredProbe: false, probeDueAtEnd: true });
+    expect(watchedFacts(view, T0 - 500, true, at).probeDueAtEnd).toBe(false);
+  });
+
+  it('the end event carries the outcome, the unanswered count and the times', () => {
+    const facts = watchedFacts(view, T0 - 500, true, T0 + 1000);
+    const outcome = describeEnd({ ...facts, stopReason: 'stopped', error: null, peerClosed: false });
+    expect(endFields(outcome, facts)).toEqual({ reason: 'stopped', code: null, message: outcome.message, unanswered: 2, sinceLastAckMs: 1100, durationMs: 1500 });
+  });
+});
+
+describe('nextLookAt: when a connection is due for a look', () => {
+  const view: ConnectionView = { state: 'ESTABLISHED', settings: SETTINGS, sample: sample(0), timer: null, ledger: newLedger(T0) };
+
+  it('a little after the next probe falls due, or at the next probe on demand if sooner', () => {
+    // 100 ms since the peer last sent: the probe leaves at idle (2000) after that.
+    expect(nextLookAt(view, Infinity, T0)).toBe(T0 + 1900 + LOOK_AFTER_DUE_MS);
+    expect(nextLookAt(view, T0 + 500, T0)).toBe(T0 + 500);
+  });
+
+  it('a probe late to show is looked for again, not at once; with keepalive off only on demand', () => {
+    expect(nextLookAt(view, Infinity, T0 + 5000)).toBe(T0 + 5000 + LATE_LOOK_MS);
+    expect(nextLookAt({ ...view, settings: { ...SETTINGS, enable: false } }, Infinity, T0)).toBe(Infinity);
+  });
+});
+
+describe('statusLine: the terminal status of all connections', () => {
+  const view: ConnectionView = { state: 'ESTABLISHED', settings: SETTINGS, sample: sample(0), timer: null, ledger: newLedger(T0) };
+  const entry = (id: number) => ({ id, view: () => view });
+  const text = statusText(view, T0);
+
+  it('one connection alone, without its number; with a header or more connections, numbered', () => {
+    expect(statusLine(null, [entry(1)], T0)).toBe(`${text}  ||  [p] probe  [q] quit`);
+    expect(statusLine('listening on 127.0.0.1:9', [entry(1)], T0)).toBe(`listening on 127.0.0.1:9  ||  #1 ${text}  ||  [p] probe  [q] quit`);
+  });
+
+  it('shows the first three connections and counts the rest', () => {
+    const line = statusLine(null, [1, 2, 3, 4, 5].map(entry), T0);
+    expect(line).toBe(`#1 ${text}  ||  #2 ${text}  ||  #3 ${text}  ||  +2 more  ||  [p] probe  [q] quit`);
   });
 });
