@@ -414,15 +414,21 @@ export class SocketTable {
 // has a handful of addresses, and one string each will do.
 const IPV4_TEXT = new Map<number, string>();
 const IPV4_TEXT_MAX = 4096;
+// The address asked for last: a server's own address, asked again and again.
+let lastIPv4 = -1;
+let lastIPv4Text = '';
 
 function ipv4Text(bytes: Uint8Array, at: number): string {
   const key = bytes[at]! * 0x1000000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
+  if (key === lastIPv4) return lastIPv4Text;
   let text = IPV4_TEXT.get(key);
   if (text === undefined) {
     text = formatAddress(bytes, at, 4);
     if (IPV4_TEXT.size >= IPV4_TEXT_MAX) IPV4_TEXT.clear();
     IPV4_TEXT.set(key, text);
   }
+  lastIPv4 = key;
+  lastIPv4Text = text;
   return text;
 }
 
