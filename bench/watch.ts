@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { ensureFdLimit, ROOT } from './common';
 import type { Target } from './report';
 import { median } from './stats';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface WatchRow {
   readonly case: string;
@@ -49,7 +50,6 @@ export interface WatchReport {
 }
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ, the unit of /proc/PID/stat times
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function cpuSeconds(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

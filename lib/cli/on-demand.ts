@@ -6,6 +6,7 @@ import type net from 'node:net';
 import { capabilities, getKeepalive, getTcpInfo, setKeepalive, type KeepaliveState } from '../index';
 import { formatElapsed } from './format';
 import { KEEPALIVE_STATES } from './timers';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ProbeTrigger = 'key' | 'flag' | 'signal' | 'timer';
 
@@ -24,7 +25,6 @@ const IDLE_MARGIN_MS = 20;
 const SEND_TIMEOUT_MS = 250;
 const SEND_POLL_MS = 2;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends one probe; returns the settings held afterwards (the idle time put back). */
 export async function probeOnDemand(socket: net.Socket, settings: KeepaliveState, trigger: ProbeTrigger, hooks: OnDemandHooks): Promise<KeepaliveState> {

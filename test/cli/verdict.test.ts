@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketRecord, verdict, type Finding, type VerdictSocket } from '../../lib/cli/verdict';
 import { canUseNetns, createTestHosts, leftoverNamespaces, type Message, type NodeChild, type TestHosts } from '../helpers/netns';
 import { assertBuilt, killAll, ROOT, runCli, startCli, type CliEvent } from './harness';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const HOLDER = `${ROOT}/test/fixtures/verdict-holder.mjs`;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface VerdictEvent extends CliEvent {
   states: Record<string, number>;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openKernelSession, type KernelKeepalive, type KernelSession } from '../helpers/kernel';
 import { createTestHosts, type Message, type NodeChild, type TestHosts } from '../helpers/netns';
 import { startServer, type RunningServer, type ServerKind } from './servers';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ClientName = 'pg' | 'ioredis' | 'redis' | 'mysql2';
 
@@ -96,7 +97,6 @@ function startApp(hosts: TestHosts, server: RunningServer, app: AppSpec): NodeCh
   return hosts.spawnNode('a', DB_CLIENT, [JSON.stringify(config)], env);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Until the server has acknowledged everything sent on the session's socket `index`. */
 async function settled(session: KernelSession, index: number, what: string, timeoutMs: number): Promise<void> {
