@@ -305,17 +305,7 @@ export class SocketTable {
     return records;
   }
 
-  /**
-   * The matching sockets whose inode is in `wanted`, decoded only for those:
-   * the live view asks for its own connections among a port's.
-   */
-  dumpInodes(filter: SocketFilter, wanted: ReadonlySet<number>): Map<number, SocketRecord> {
-    const found = new Map<number, SocketRecord>();
-    for (const [inode, index] of this.find(filter, wanted)) found.set(inode, this.record(index));
-    return found;
-  }
-
-  /** Like dumpInodes, but nothing decoded: the index of each one's record in this dump. */
+  /** The matching sockets whose inode is in `wanted`: the index of each one's record in this dump, nothing decoded. */
   find(filter: SocketFilter, wanted: ReadonlySet<number>): Map<number, number> {
     // The addon keeps only the wanted sockets, which the buffer has room for
     // before the dump: one dump, however many other sockets the host holds.
