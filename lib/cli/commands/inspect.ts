@@ -126,12 +126,15 @@ function processError(pid: number, command: string, error: NodeJS.ErrnoException
   return permissionError(pid, command, code);
 }
 
-/** One socket of the process, read through a duplicate that is closed at once; null if not TCP. */
-function readSocket(pidfd: number, fd: number, inode: number, entry: SocketBrief | null): SocketReport | null {
+/**
+ * A socket the socket table does not list, read through a duplicate that is
+ * closed at once: TCP of another namespace, or null (Unix, UDP).
+ */
+function readUnlistedSocket(pidfd: number, fd: number, inode: number): SocketReport | null {
   const copy = duplicateDescriptor(pidfd, fd);
   try {
-    if (!entry && !isTcp(copy)) return null;
-    return { fd, inode, entry, keepalive: getKeepalive(copy), info: entry?.info ?? getTcpInfo(copy) };
+    if (!isTcp(copy)) return null;
+    return { fd, inode, entry: null, keepalive: getKeepalive(copy), info: getTcpInfo(copy) };
   } catch {
     return null; // not a TCP socket after all (Unix, UDP): nothing to report
   } finally {
@@ -161,8 +164,8 @@ function openProcessOf(pid: number, command: string): number {
 
 /**
  * Each TCP socket of the process, in descriptor order, handed to `visit` as
- * it is read: nothing is kept for all of them at once, which with 10,000
- * sockets is what the time goes to (the garbage collector copying it).
+ * it is read: no record of every socket is held at once, which with 10,000
+ * sockets is what the time went to (the garbage collector copying them).
  * The sockets the kernel's table lists are read in one call into the addon;
  * any other (Unix, UDP, TCP of another namespace) one by one.
  */
@@ -191,7 +194,7 @@ function visitSockets(pid: number, command: string, sameNamespace: boolean, visi
         }
         let report: SocketReport | null;
         try {
-          report = readSocket(pidfd, fd, inode, null);
+          report = readUnlistedSocket(pidfd, fd, inode);
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
           throw processError(pid, command, error as NodeJS.ErrnoException);
