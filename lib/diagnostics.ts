@@ -7,6 +7,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type net from 'node:net';
 import type { KeepaliveState, SystemDefaults, TcpInfo, TcpStateName } from './types';
 import { keepaliveFromSlots, tcpInfoFromSlots } from './keepalive';
+import { slotReader } from './slot-reader';
 import { systemError } from './errors';
 import { binding, defaultsFromSlots, nativeError } from './native';
 import { descriptorOf } from './target';
@@ -231,14 +232,14 @@ const TCP_STATES = binding.tcpStates as readonly TcpStateName[];
 const INFO = {
   segsIn: binding.tcpInfoFields.indexOf('segsIn'),
   segsOut: binding.tcpInfoFields.indexOf('segsOut'),
-  state: binding.tcpInfoFields.indexOf('state'),
-  probes: binding.tcpInfoFields.indexOf('probes'),
-  unacked: binding.tcpInfoFields.indexOf('unacked'),
-  lastAckRecv: binding.tcpInfoFields.indexOf('lastAckRecv'),
-  lastDataRecv: binding.tcpInfoFields.indexOf('lastDataRecv'),
 };
-/** A TCP_INFO slot: NaN where the platform does not report the field. */
-const orNull = (value: number): number | null => (value === value ? value : null);
+const BRIEF_FIELDS: readonly (keyof BriefTcpInfo)[] = ['state', 'probes', 'unacked', 'lastAckRecv', 'lastDataRecv'];
+const readBriefTcpInfo = slotReader<BriefTcpInfo>(
+  BRIEF_FIELDS,
+  BRIEF_FIELDS.map((name) => (name === 'state' ? 'state' : 'nullable')),
+  binding.tcpStates,
+  BRIEF_FIELDS.map((name) => binding.tcpInfoFields.indexOf(name)),
+);
 const RECORD_SLOTS = (): number => binding.sockDiagRecordSize! / 8;
 
 /** Dotted quad, or RFC 5952 text for 16 bytes (IPv4-mapped as ::ffff:a.b.c.d). */
@@ -363,15 +364,7 @@ export class SocketTable {
 
   /** One record of the last dump, with only the TCP_INFO fields of BriefTcpInfo. */
   brief(index: number): SocketBrief {
-    const s = this.slots;
-    const at = index * RECORD_SLOTS() + FIELDS.length;
-    return this.decode(index, {
-      state: TCP_STATES[s[at + INFO.state]!] ?? 'UNKNOWN',
-      probes: orNull(s[at + INFO.probes]!),
-      unacked: orNull(s[at + INFO.unacked]!),
-      lastAckRecv: orNull(s[at + INFO.lastAckRecv]!),
-      lastDataRecv: orNull(s[at + INFO.lastDataRecv]!),
-    });
+    return this.decode(index, readBriefTcpInfo(this.slots, index * RECORD_SLOTS() + FIELDS.length));
   }
 
   private decode<Info>(index: number, info: Info): Omit<SocketRecord, 'info'> & { readonly info: Info } {

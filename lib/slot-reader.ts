@@ -33,10 +33,15 @@ function decode(decoding: SlotDecoding, value: number, states: readonly string[]
 }
 
 /** The reader built in a loop: what `slotReader` returns where code cannot be generated. */
-export function loopSlotReader<T>(names: readonly string[], decodings: readonly SlotDecoding[], states: readonly string[] = []): SlotReader<T> {
+export function loopSlotReader<T>(
+  names: readonly string[],
+  decodings: readonly SlotDecoding[],
+  states: readonly string[] = [],
+  positions: readonly number[] = names.map((_, i) => i),
+): SlotReader<T> {
   return (s, at) => {
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) out[names[i]!] = decode(decodings[i]!, s[at + i]!, states);
+    for (let i = 0; i < names.length; i++) out[names[i]!] = decode(decodings[i]!, s[at + positions[i]!]!, states);
     return out as T;
   };
 }
@@ -56,20 +61,26 @@ function expression(decoding: SlotDecoding, slot: number): string {
 }
 
 /**
- * A function that turns `names.length` slots from `at` on into an object,
- * name i from slot at + i, decoded as `decodings[i]` says.
+ * A function that turns slots from `at` on into an object, name i from slot
+ * at + positions[i] (by default at + i), decoded as `decodings[i]` says.
  */
-export function slotReader<T>(names: readonly string[], decodings: readonly SlotDecoding[], states: readonly string[] = []): SlotReader<T> {
-  if (names.length !== decodings.length) throw new Error('tcp-keepalive: a slot reader needs one decoding per name');
+export function slotReader<T>(
+  names: readonly string[],
+  decodings: readonly SlotDecoding[],
+  states: readonly string[] = [],
+  positions: readonly number[] = names.map((_, i) => i),
+): SlotReader<T> {
+  if (names.length !== decodings.length || names.length !== positions.length) throw new Error('tcp-keepalive: a slot reader needs one decoding and one position per name');
+  if (!positions.every((position) => Number.isInteger(position) && position >= 0)) throw new Error('tcp-keepalive: slot positions must be whole numbers');
   // The names come from the addon; anything but a plain identifier is refused.
   for (const name of names) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`tcp-keepalive: unexpected native field name ${JSON.stringify(name)}`);
   }
-  const properties = names.map((name, slot) => `${name}: ${expression(decodings[slot]!, slot)}`);
+  const properties = names.map((name, i) => `${name}: ${expression(decodings[i]!, positions[i]!)}`);
   try {
     return new Function('states', `return function readSlots(s, at) { return { ${properties.join(', ')} }; };`)(states) as SlotReader<T>;
   } catch (error) {
-    if (error instanceof EvalError) return loopSlotReader(names, decodings, states); // code generation disallowed
+    if (error instanceof EvalError) return loopSlotReader(names, decodings, states, positions); // code generation disallowed
     throw error;
   }
 }

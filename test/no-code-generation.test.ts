@@ -58,16 +58,19 @@ describe(`under ${FLAG}`, () => {
 
 describe('slot readers', () => {
   const slotValue = fc.oneof(fc.constant(Number.NaN), fc.constantFrom(0, 1, 2, 11, 12, -1), fc.double({ noNaN: true }));
-  const cases: [string, readonly string[], readonly SlotDecoding[]][] = [
-    ['TCP_INFO', binding.tcpInfoFields, binding.tcpInfoFields.map((name) => (name === 'state' ? 'state' : 'nullable'))],
-    ['keepalive', binding.keepaliveFields, binding.keepaliveFieldKinds.map((kind) => (kind === 'flag' ? 'flag' : 'number'))],
+  const brief = ['lastDataRecv', 'state', 'unacked'] as const;
+  const cases: [string, readonly string[], readonly SlotDecoding[], readonly number[] | undefined][] = [
+    ['TCP_INFO', binding.tcpInfoFields, binding.tcpInfoFields.map((name) => (name === 'state' ? 'state' : 'nullable')), undefined],
+    ['keepalive', binding.keepaliveFields, binding.keepaliveFieldKinds.map((kind) => (kind === 'flag' ? 'flag' : 'number')), undefined],
+    ['some TCP_INFO fields, at their positions', brief, ['nullable', 'state', 'nullable'], brief.map((name) => binding.tcpInfoFields.indexOf(name))],
   ];
 
-  it.each(cases)('%s: the loop gives what the generated literal gives, NaN and out-of-range states included', (_name, names, decodings) => {
-    const generated = slotReader<Record<string, unknown>>(names, decodings, binding.tcpStates);
-    const looped = loopSlotReader<Record<string, unknown>>(names, decodings, binding.tcpStates);
+  it.each(cases)('%s: the loop gives what the generated literal gives, NaN and out-of-range states included', (_name, names, decodings, positions) => {
+    const generated = slotReader<Record<string, unknown>>(names, decodings, binding.tcpStates, positions);
+    const looped = loopSlotReader<Record<string, unknown>>(names, decodings, binding.tcpStates, positions);
+    const width = binding.tcpInfoFields.length + 3;
     fc.assert(
-      fc.property(fc.array(slotValue, { minLength: names.length + 3, maxLength: names.length + 3 }), fc.nat(3), (values, at) => {
+      fc.property(fc.array(slotValue, { minLength: width, maxLength: width }), fc.nat(3), (values, at) => {
         const slots = Float64Array.from(values);
         const a = generated(slots, at);
         const b = looped(slots, at);
