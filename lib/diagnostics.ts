@@ -359,7 +359,12 @@ export class SocketTable {
 
   /** One record of the last dump. */
   record(index: number): SocketRecord {
-    return this.decode(index, tcpInfoFromSlots(this.slots, index * RECORD_SLOTS() + FIELDS.length));
+    return this.decode(index, this.tcpInfo(index));
+  }
+
+  /** A record's TCP_INFO alone, without its addresses and the rest. */
+  tcpInfo(index: number): TcpInfo {
+    return tcpInfoFromSlots(this.slots, index * RECORD_SLOTS() + FIELDS.length);
   }
 
   /** One record of the last dump, with only the TCP_INFO fields of BriefTcpInfo. */

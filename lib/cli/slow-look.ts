@@ -52,7 +52,7 @@ export class SlowLook {
             watcher.look(now, 'unchanged', timer);
           } else {
             this.fingerprints.set(watcher, fingerprint);
-            watcher.look(now, { info: table.record(index).info, at: readAt }, timer);
+            watcher.look(now, { info: table.tcpInfo(index), at: readAt }, timer);
           }
         }
       }
