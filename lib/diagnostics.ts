@@ -32,7 +32,7 @@ export { FIELDS as keepaliveFields } from './native';
 /** Durations as the command and TCP_KEEPALIVE write them ("30s", "500ms"). */
 export { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
 /** The TCP_KEEPALIVE variable that tcp-keepalive/register reads. */
-export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec } from './environment';
+export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from './environment';
 
 export const diagnostics: DiagnosticsCapabilities = Object.freeze({
   packetCapture: binding.captureOpen !== undefined,

@@ -8,10 +8,13 @@ import { validateKeepaliveOptions } from './validators';
 
 export const ENVIRONMENT_VARIABLE = 'TCP_KEEPALIVE';
 
-// Every field but the switch (the variable turns keepalive on), in the
-// addon's order: times as durations, counts as whole numbers.
+/**
+ * The variable's keys: every field but the switch (the variable turns
+ * keepalive on), in the addon's order; times as durations, counts as whole
+ * numbers.
+ */
 type SpecKey = Exclude<KeepaliveField, 'enable'>;
-const KEYS = FIELDS.filter((field): field is SpecKey => FIELD_KIND[field] !== 'flag');
+export const SPEC_KEYS: readonly SpecKey[] = FIELDS.filter((field): field is SpecKey => FIELD_KIND[field] !== 'flag');
 
 function problem(variable: string, text: string, part: string, why: string, caller: Function) {
   return invalidEnvironment(variable, text, `bad part '${part}': ${why}`, caller);
@@ -31,8 +34,8 @@ export function parseKeepaliveSpec(text: string, variable = ENVIRONMENT_VARIABLE
     const part = rawPart.trim();
     const eq = part.indexOf('=');
     const key = (eq === -1 ? part : part.slice(0, eq).trim()) as SpecKey;
-    if (!KEYS.includes(key)) {
-      throw problem(variable, text, part, `expected key=value with a key of ${KEYS.join(', ')}`, parseKeepaliveSpec);
+    if (!SPEC_KEYS.includes(key)) {
+      throw problem(variable, text, part, `expected key=value with a key of ${SPEC_KEYS.join(', ')}`, parseKeepaliveSpec);
     }
     if (eq === -1) throw problem(variable, text, part, 'no value (key=value)', parseKeepaliveSpec);
     if (options[key] !== undefined) throw problem(variable, text, part, `${key} is given twice`, parseKeepaliveSpec);
@@ -60,7 +63,7 @@ export function parseKeepaliveSpec(text: string, variable = ENVIRONMENT_VARIABLE
 /** The TCP_KEEPALIVE text for `options`, which parseKeepaliveSpec() reads back. */
 export function formatKeepaliveSpec(options: KeepaliveOptions): string {
   const parts: string[] = [];
-  for (const key of KEYS) {
+  for (const key of SPEC_KEYS) {
     const value = options[key];
     if (value === undefined) continue;
     parts.push(`${key}=${FIELD_KIND[key] === 'count' ? value : formatDuration(value)}`);

@@ -3,7 +3,7 @@
 // read from /proc/PID/environ with the register entry point's own parser.
 // A default installed by setDefaultKeepalive() in code leaves no trace there.
 import { readFileSync } from 'node:fs';
-import { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec } from '../diagnostics';
+import { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from '../diagnostics';
 import type { KeepaliveOptions, KeepaliveState } from '../index';
 import { escapeBytes } from './escape';
 import { formatSetting } from './format';
@@ -62,13 +62,11 @@ export function configuredKeepalive(pid: number, commandLine: Buffer): Configure
   }
 }
 
-const CONFIGURED_FIELDS = ['idle', 'interval', 'count', 'userTimeout'] as const;
-
 /** Whether a connection's kernel values are the configured ones (each field TCP_KEEPALIVE gives); null for a listener. */
 export function carriesConfigured(options: KeepaliveOptions, keepalive: KeepaliveState, listening: boolean): boolean | null {
   if (listening) return null;
   if (!keepalive.enable) return false;
-  return CONFIGURED_FIELDS.every((field) => options[field] === undefined || keepalive[field] === options[field]);
+  return SPEC_KEYS.every((field) => options[field] === undefined || keepalive[field] === options[field]);
 }
 
 /** The process event's `configured` field for --json (exact text, no escapes); nothing when the variable is not set. */
