@@ -7,15 +7,15 @@ import type net from 'node:net';
 import path from 'node:path';
 import * as undici from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAgent, setKeepalive, undiciConnect } from '../lib/index';
-import { kernelKeepalive } from './helpers/kernel';
-import { closeAll, listen, listenUnix, portOf, track } from './helpers/loopback';
+import { configureAgent, setKeepalive, undiciConnect } from '../../lib/index';
+import { kernelKeepalive } from '../helpers/kernel';
+import { closeAll, listen, listenUnix, portOf, track } from '../helpers/loopback';
 
 afterEach(closeAll);
 
 const tlsOptions = {
-  key: fs.readFileSync(path.join(__dirname, 'fixtures/tls/key.pem')),
-  cert: fs.readFileSync(path.join(__dirname, 'fixtures/tls/cert.pem')),
+  key: fs.readFileSync(path.join(__dirname, '../fixtures/tls/key.pem')),
+  cert: fs.readFileSync(path.join(__dirname, '../fixtures/tls/cert.pem')),
 };
 
 async function helloServer(kind: 'http' | 'https' = 'http') {

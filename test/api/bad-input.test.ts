@@ -10,11 +10,11 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { capabilities, getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, constants, type KeepaliveField } from '../lib/index';
-import { binding, nativeError } from '../lib/native';
-import { kernelKeepalive, kernelWrite, onThisPlatform, writable } from './helpers/kernel';
-import { closeAll, connectedPair, listen, listenUnix, track } from './helpers/loopback';
-import { needs } from './helpers/platform';
+import { capabilities, getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, constants, type KeepaliveField } from '../../lib/index';
+import { binding, nativeError } from '../../lib/native';
+import { kernelKeepalive, kernelWrite, onThisPlatform, writable } from '../helpers/kernel';
+import { closeAll, connectedPair, listen, listenUnix, track } from '../helpers/loopback';
+import { needs } from '../helpers/platform';
 
 afterEach(closeAll);
 

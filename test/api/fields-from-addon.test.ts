@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcpka-fields-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

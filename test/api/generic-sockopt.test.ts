@@ -1,10 +1,10 @@
 // The generic option functions and the platform constants.
 import { afterEach, describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { constants, getSockOpt, setSockOpt } from '../lib/index';
-import { kernelInt, kernelKeepalive, kernelTcpInfo } from './helpers/kernel';
-import { closeAll, connectedPair } from './helpers/loopback';
-import { needs, pythonConstants } from './helpers/platform';
+import { constants, getSockOpt, setSockOpt } from '../../lib/index';
+import { kernelInt, kernelKeepalive, kernelTcpInfo } from '../helpers/kernel';
+import { closeAll, connectedPair } from '../helpers/loopback';
+import { needs, pythonConstants } from '../helpers/platform';
 
 afterEach(closeAll);
 

@@ -1,10 +1,10 @@
 // setKeepalive / getKeepalive on real loopback connections, every value
 // checked through an independent read of the same descriptor.
 import { afterEach, describe, expect, it } from 'vitest';
-import { capabilities, getKeepalive, setKeepalive, systemDefaults } from '../lib/index';
-import { kernelKeepalive, kernelWrite, fdOf, onThisPlatform, stateOf, writable } from './helpers/kernel';
-import { closeAll, connectedPair } from './helpers/loopback';
-import { has, needs } from './helpers/platform';
+import { capabilities, getKeepalive, setKeepalive, systemDefaults } from '../../lib/index';
+import { kernelKeepalive, kernelWrite, fdOf, onThisPlatform, stateOf, writable } from '../helpers/kernel';
+import { closeAll, connectedPair } from '../helpers/loopback';
+import { has, needs } from '../helpers/platform';
 
 const caps = capabilities();
 

@@ -6,11 +6,11 @@ import net from 'node:net';
 import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import * as NetKeepAlive from '../lib/net-keepalive';
-import { capabilities } from '../lib/index';
-import { kernelKeepalive, kernelWrite, writable } from './helpers/kernel';
-import { closeAll, connectedPair } from './helpers/loopback';
-import { needs } from './helpers/platform';
+import * as NetKeepAlive from '../../lib/net-keepalive';
+import { capabilities } from '../../lib/index';
+import { kernelKeepalive, kernelWrite, writable } from '../helpers/kernel';
+import { closeAll, connectedPair } from '../helpers/loopback';
+import { needs } from '../helpers/platform';
 
 afterEach(closeAll);
 

@@ -9,7 +9,7 @@ const RSS_BOUND = 1024 * 1024;
 const HEAP_BOUND = 512 * 1024;
 
 it(`memory stays flat over ${CALLS} calls of each function`, { timeout: 180_000 }, () => {
-  const result = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'fixtures/memory-child.cjs'), String(CALLS)], {
+  const result = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, '../fixtures/memory-child.cjs'), String(CALLS)], {
     encoding: 'utf8',
     timeout: 170_000,
   });

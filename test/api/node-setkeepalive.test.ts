@@ -15,10 +15,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { once } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
-import { getKeepalive, getTcpInfo, setKeepalive, systemDefaults } from '../lib/index';
-import { kernelKeepalive, kernelTcpInfo, kernelWrite, type KernelRead } from './helpers/kernel';
-import { closeAll, connectedPair, listen, portOf, track } from './helpers/loopback';
-import { has, needs, type Need } from './helpers/platform';
+import { getKeepalive, getTcpInfo, setKeepalive, systemDefaults } from '../../lib/index';
+import { kernelKeepalive, kernelTcpInfo, kernelWrite, type KernelRead } from '../helpers/kernel';
+import { closeAll, connectedPair, listen, portOf, track } from '../helpers/loopback';
+import { has, needs, type Need } from '../helpers/platform';
 
 afterEach(closeAll);
 
@@ -54,7 +54,7 @@ function probeCoreIntervalCount(): boolean {
     });`;
   const result = spawnSync(process.execPath, ['-e', script], {
     encoding: 'utf8',
-    env: { ...process.env, TKA_READER: path.join(__dirname, 'helpers', 'kernel-reader.py') },
+    env: { ...process.env, TKA_READER: path.join(__dirname, '..', 'helpers', 'kernel-reader.py') },
     timeout: 20_000,
   });
   if (result.status !== 0) throw new Error(`probing setKeepAlive failed: ${result.stderr || result.error}`);

@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { constants } from '../lib/index';
-import { needs } from './helpers/platform';
+import { constants } from '../../lib/index';
+import { needs } from '../helpers/platform';
 
-const FIXTURES = path.join(__dirname, 'fixtures');
+const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const ENOBUFS = 105; // a failure the kernel could give; nothing the library special-cases
 let launcher = '';
 

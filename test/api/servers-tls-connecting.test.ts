@@ -6,10 +6,10 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capabilities, getKeepalive, setKeepalive } from '../lib/index';
-import { kernelKeepalive, kernelWrite } from './helpers/kernel';
-import { needs } from './helpers/platform';
-import { accept, closeAll, listen, listenUnix, portOf, tlsOptions as loopbackTls, track, unixSocketPath } from './helpers/loopback';
+import { capabilities, getKeepalive, setKeepalive } from '../../lib/index';
+import { kernelKeepalive, kernelWrite } from '../helpers/kernel';
+import { needs } from '../helpers/platform';
+import { accept, closeAll, listen, listenUnix, portOf, tlsOptions as loopbackTls, track, unixSocketPath } from '../helpers/loopback';
 
 afterEach(closeAll);
 
@@ -171,7 +171,7 @@ needs('spawnsNode').describe('a server without a listening descriptor of its own
   let report: Record<string, any> | undefined;
   function clusterReport(): Record<string, any> {
     if (report) return report;
-    const result = spawnSync(process.execPath, [path.join(__dirname, 'fixtures/cluster-child.cjs')], { encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, [path.join(__dirname, '../fixtures/cluster-child.cjs')], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status, result.stderr).toBe(0);
     report = JSON.parse(result.stdout.trim()) as Record<string, any>;
     return report;

@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemDefaults } from '../lib/index';
-import { createTestHosts, type TestHosts } from './helpers/netns';
-import { needs } from './helpers/platform';
+import { systemDefaults } from '../../lib/index';
+import { createTestHosts, type TestHosts } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 
-const FIXTURE = path.join(__dirname, 'fixtures/defaults-child.mjs');
+const FIXTURE = path.join(__dirname, '../fixtures/defaults-child.mjs');
 let hosts: TestHosts | undefined;
 
 afterEach(async () => {

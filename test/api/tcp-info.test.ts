@@ -1,10 +1,10 @@
 // getTcpInfo on real connections, checked against an independent TCP_INFO read.
 import { once } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
-import { getTcpInfo, type TcpInfo } from '../lib/index';
-import { kernelTcpInfo } from './helpers/kernel';
-import { closeAll, connectedPair, listen } from './helpers/loopback';
-import { needs } from './helpers/platform';
+import { getTcpInfo, type TcpInfo } from '../../lib/index';
+import { kernelTcpInfo } from '../helpers/kernel';
+import { closeAll, connectedPair, listen } from '../helpers/loopback';
+import { needs } from '../helpers/platform';
 
 afterEach(closeAll);
 

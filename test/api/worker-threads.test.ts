@@ -4,13 +4,13 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getKeepalive, setKeepalive } from '../lib/index';
-import { fdOf, kernelKeepalive } from './helpers/kernel';
-import { closeAll, connectedPair } from './helpers/loopback';
+import { getKeepalive, setKeepalive } from '../../lib/index';
+import { fdOf, kernelKeepalive } from '../helpers/kernel';
+import { closeAll, connectedPair } from '../helpers/loopback';
 
 afterEach(closeAll);
 
-const CHILD = path.join(__dirname, 'fixtures/worker-child.cjs');
+const CHILD = path.join(__dirname, '../fixtures/worker-child.cjs');
 
 function runWorker(fd: number, idle: number) {
   const worker = new Worker(CHILD, { workerData: { fd, idle } });

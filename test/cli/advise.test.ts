@@ -7,7 +7,7 @@ import { advise } from '../../lib/cli/commands/advise';
 import { CliError } from '../../lib/cli/exit';
 import { parseKeepaliveSpec } from '../../lib/environment';
 import { capabilities } from '../../lib/index';
-import { CLI, ROOT } from './harness';
+import { CLI, ROOT } from '../helpers/command';
 
 function cli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, 'advise', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });

@@ -20,7 +20,7 @@ import {
   unusedPort,
   type CliEvent,
   type CliProcess,
-} from './harness';
+} from '../helpers/command';
 import { needs } from '../helpers/platform';
 
 beforeAll(assertBuilt);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createTestHosts, leftoverNamespaces, type Message, type TestHosts } from '../helpers/netns.js';
 import { needs } from '../helpers/platform';
-import { assertBuilt, CLI, CliProcess, killAll, oneLineError, pidAlive, ROOT, runCli, runnableByNobody, type CliEvent } from './harness';
+import { assertBuilt, CLI, CliProcess, killAll, oneLineError, pidAlive, ROOT, runCli, runnableByNobody, type CliEvent } from '../helpers/command';
 
 const PEER_FIXTURE = `${ROOT}/test/fixtures/cli-peer.mjs`;
 const IDLE_S = 1;

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AS_NOBODY, assertBuilt, killAll, oneLineError, pidAlive, runCli, startCli, type CliEvent } from './harness';
+import { AS_NOBODY, assertBuilt, killAll, oneLineError, pidAlive, runCli, startCli, type CliEvent } from '../helpers/command';
 import { has, needs, type Need } from '../helpers/platform';
 
 const DETECTION_BOUND_MS = (1 + 1 * 3) * 1000 * 1.13 + 300;

@@ -7,12 +7,12 @@ import { once } from 'node:events';
 import { closeSync, fstatSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { diagnostics, openProcess, processKeepalive, processSockets, socketInode, SocketTable } from '../lib/diagnostics';
-import { getTcpInfo, setKeepalive } from '../lib/index';
-import { kernelKeepalive, fdOf } from './helpers/kernel';
-import { closeAll, connectedPair, portOf } from './helpers/loopback';
-import { needs } from './helpers/platform';
-import { readProcTcp } from './helpers/procnet';
+import { diagnostics, openProcess, processKeepalive, processSockets, socketInode, SocketTable } from '../../lib/diagnostics';
+import { getTcpInfo, setKeepalive } from '../../lib/index';
+import { kernelKeepalive, fdOf } from '../helpers/kernel';
+import { closeAll, connectedPair, portOf } from '../helpers/loopback';
+import { needs } from '../helpers/platform';
+import { readProcTcp } from '../helpers/procnet';
 
 afterEach(closeAll);
 

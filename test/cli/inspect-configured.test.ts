@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect } from 'vitest';
-import { assertBuilt, killAll, ROOT, runCli, type CliEvent } from './harness';
+import { assertBuilt, killAll, ROOT, runCli, type CliEvent } from '../helpers/command';
 import { openKernelSession, stateOf } from '../helpers/kernel';
 import { needs } from '../helpers/platform';
 

@@ -11,7 +11,7 @@ import { Monitor } from '../../lib/cli/monitor';
 import { Reporter } from '../../lib/cli/output';
 import { ConnectionWatcher } from '../../lib/cli/watcher';
 import { needs } from '../helpers/platform';
-import { assertBuilt, isRoot, killAll, runCli, startCli } from './harness';
+import { assertBuilt, isRoot, killAll, runCli, startCli } from '../helpers/command';
 
 beforeAll(assertBuilt);
 afterEach(killAll);

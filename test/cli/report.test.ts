@@ -11,7 +11,7 @@ import type { Report } from '../../lib/cli/commands/report';
 import { kernelKeepalive, stateOf } from '../helpers/kernel';
 import { closeAll, connectedPair } from '../helpers/loopback';
 import { needs } from '../helpers/platform';
-import { assertBuilt, CLI } from './harness';
+import { assertBuilt, CLI } from '../helpers/command';
 
 beforeAll(assertBuilt);
 afterAll(closeAll);

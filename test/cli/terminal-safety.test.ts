@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { escapeBytes, escapeLines, escapeText } from '../../lib/cli/escape';
 import { needs } from '../helpers/platform';
-import { AS_NOBODY, assertBuilt, CLI, isRoot, killAll, oneLineError, runCli } from './harness';
+import { AS_NOBODY, assertBuilt, CLI, isRoot, killAll, oneLineError, runCli } from '../helpers/command';
 
 beforeAll(assertBuilt);
 afterEach(killAll);

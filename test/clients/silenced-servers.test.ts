@@ -5,7 +5,7 @@
 // servers run side by side; the whole file takes about as long as the slowest one (~15 s).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
-import { CLOCK_SLACK_MS, detectionWindow, withMargin } from '../network/support';
+import { CLOCK_SLACK_MS, detectionWindow, withMargin } from '../helpers/detection';
 import {
   DEFAULT_TIMERS,
   silencedServer,
@@ -15,8 +15,8 @@ import {
   type AppSpec,
   type ClientName,
   type ConnectionResult,
-} from './scenario';
-import { missingServers } from './servers';
+} from '../helpers/client-scenario';
+import { missingServers } from '../helpers/database-servers';
 
 const missing = canUseNetns.ok ? missingServers() : canUseNetns.reason;
 if (missing !== undefined) console.warn(`[clients] skipping: ${missing}`);

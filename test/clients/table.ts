@@ -17,8 +17,8 @@ import {
   type AppSpec,
   type ClientName,
   type ConnectionResult,
-} from './scenario';
-import { missingServers } from './servers';
+} from '../helpers/client-scenario';
+import { missingServers } from '../helpers/database-servers';
 
 const WATCH_S = Number(process.env.TKA_TABLE_WATCH_S ?? 65);
 const OUT = process.env.TKA_TABLE_OUT ?? '/tmp/tka-clients-table.md';

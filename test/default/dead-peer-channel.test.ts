@@ -3,12 +3,12 @@
 // two network namespaces with the peer silenced for real.
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { capabilities } from '../lib/index';
-import { canUseNetns, createTestHosts, type Message, type NodeChild, type TestHosts } from './helpers/netns';
+import { capabilities } from '../../lib/index';
+import { canUseNetns, createTestHosts, type Message, type NodeChild, type TestHosts } from '../helpers/netns';
 
-const FIXTURE = path.join(__dirname, 'fixtures/dead-peer.mjs');
-const ECHO = path.join(__dirname, 'fixtures/echo-server.mjs');
-const REGISTER = { NODE_OPTIONS: `--require ${path.join(__dirname, '../dist/register.js')}` };
+const FIXTURE = path.join(__dirname, '../fixtures/dead-peer.mjs');
+const ECHO = path.join(__dirname, '../fixtures/echo-server.mjs');
+const REGISTER = { NODE_OPTIONS: `--require ${path.join(__dirname, '../../dist/register.js')}` };
 let hosts: TestHosts | undefined;
 
 afterEach(async () => {
@@ -85,7 +85,7 @@ describe.skipIf(!canUseNetns.ok || !capabilities().tcpInfo)("the 'tcp-keepalive:
     hosts = await createTestHosts({ ipv6: false });
     const server = hosts.spawnNode('a', FIXTURE, ['listen', hosts.a.addr], { ...REGISTER, TCP_KEEPALIVE: 'idle=1s,interval=1s,count=2' });
     const { port } = await server.nextMessage('listening', 10_000);
-    const peer = hosts.spawnNode('b', path.join(__dirname, 'fixtures/tcp-client.mjs'), [hosts.a.addr, String(port)]);
+    const peer = hosts.spawnNode('b', path.join(__dirname, '../fixtures/tcp-client.mjs'), [hosts.a.addr, String(port)]);
     await peer.nextMessage('connected', 10_000);
     await server.nextMessage('accepted', 10_000);
     await hosts.silence('b');

@@ -10,17 +10,17 @@ import path from 'node:path';
 import tls from 'node:tls';
 import * as undici from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capabilities, configureAgent, getDefaultKeepalive, setDefaultKeepalive, setKeepalive, type ConnectionInfo } from '../lib/index';
-import { kernelInt, kernelKeepalive } from './helpers/kernel';
-import { closeAll, listen, listenUnix, portOf, track } from './helpers/loopback';
+import { capabilities, configureAgent, getDefaultKeepalive, setDefaultKeepalive, setKeepalive, type ConnectionInfo } from '../../lib/index';
+import { kernelInt, kernelKeepalive } from '../helpers/kernel';
+import { closeAll, listen, listenUnix, portOf, track } from '../helpers/loopback';
 
 const SOL_SOCKET = 1;
 const SO_KEEPALIVE = 9;
 const DEFAULT = { idle: 17_000, interval: 3_000, count: 4 };
 const EXPECTED = { keepalive: 1, idle: 17, interval: 3, count: 4 };
 const tlsOptions = {
-  key: fs.readFileSync(path.join(__dirname, 'fixtures/tls/key.pem')),
-  cert: fs.readFileSync(path.join(__dirname, 'fixtures/tls/cert.pem')),
+  key: fs.readFileSync(path.join(__dirname, '../fixtures/tls/key.pem')),
+  cert: fs.readFileSync(path.join(__dirname, '../fixtures/tls/cert.pem')),
 };
 const originalProto = {
   connect: net.Socket.prototype.connect,

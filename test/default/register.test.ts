@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatKeepaliveSpec, parseKeepaliveSpec } from '../lib/environment';
+import { formatKeepaliveSpec, parseKeepaliveSpec } from '../../lib/environment';
 
-const ROOT = path.join(__dirname, '..');
-const APP = path.join(__dirname, 'fixtures/default-app.cjs');
+const ROOT = path.join(__dirname, '..', '..');
+const APP = path.join(__dirname, '../fixtures/default-app.cjs');
 
 function run(nodeArgs: string[], env: Record<string, string | undefined>, appArgs: string[] = []) {
   const { NODE_OPTIONS: _dropped, TCP_KEEPALIVE: _unset, ...base } = process.env;

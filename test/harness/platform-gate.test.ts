@@ -2,8 +2,8 @@
 // platform, and agree with capabilities() and with the machine.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { capabilities, type KeepaliveField } from '../lib/index';
-import { has, pythonConstants, unmet } from './helpers/platform';
+import { capabilities, type KeepaliveField } from '../../lib/index';
+import { has, pythonConstants, unmet } from '../helpers/platform';
 
 describe('the platform gate', () => {
   it('a keepalive field is met exactly when capabilities() says it can be set and read back', () => {

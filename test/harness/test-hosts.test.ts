@@ -14,11 +14,11 @@ import {
   type Message,
   type NodeChild,
   type TestHosts,
-} from './helpers/netns.js';
-import { needs } from './helpers/platform';
+} from '../helpers/netns.js';
+import { needs } from '../helpers/platform';
 
 // __dirname: vitest provides it, and it type-checks whether tsc treats this file as CJS or ESM.
-const fixture = (name: string): string => join(__dirname, 'fixtures', name);
+const fixture = (name: string): string => join(__dirname, '..', 'fixtures', name);
 const ECHO_SERVER = fixture('echo-server.mjs');
 const TCP_CLIENT = fixture('tcp-client.mjs');
 const HARNESS_DRIVER = fixture('harness-driver.mjs');
@@ -252,12 +252,12 @@ needs('netns').describe('netns test hosts', () => {
       childPid: number;
       exited: Promise<void>;
     }> {
-      const source = readFileSync(join(__dirname, 'helpers', 'netns.ts'), 'utf8');
+      const source = readFileSync(join(__dirname, '..', 'helpers', 'netns.ts'), 'utf8');
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       });
       // Standalone in a temporary folder: its imports of the command's modules point at the build.
-      const built = (name: string): string => JSON.stringify(pathToFileURL(join(__dirname, '..', 'dist', 'cli', `${name}.js`)).href);
+      const built = (name: string): string => JSON.stringify(pathToFileURL(join(__dirname, '..', '..', 'dist', 'cli', `${name}.js`)).href);
       writeFileSync(compiled, outputText.replace(/(['"])\.\.\/\.\.\/lib\/cli\/(\w+)\1/g, (_, _quote, name: string) => built(name)));
       const driver = spawn(process.execPath, [HARNESS_DRIVER, compiled, ECHO_SERVER, mode], {
         stdio: ['ignore', 'pipe', 'pipe'],

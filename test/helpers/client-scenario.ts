@@ -4,9 +4,9 @@
 // and when the application heard of the dead server, counted from the server's last packet.
 // Shared by clients.test.ts (the bounds) and table.ts (the issue's table, `npm run table:clients`).
 import { join } from 'node:path';
-import { openKernelSession, type KernelKeepalive, type KernelSession } from '../helpers/kernel';
-import { createTestHosts, type Message, type NodeChild, type TestHosts } from '../helpers/netns';
-import { startServer, type RunningServer, type ServerKind } from './servers';
+import { openKernelSession, type KernelKeepalive, type KernelSession } from './kernel';
+import { createTestHosts, type Message, type NodeChild, type TestHosts } from './netns';
+import { startServer, type RunningServer, type ServerKind } from './database-servers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ClientName = 'pg' | 'ioredis' | 'redis' | 'mysql2';

@@ -6,7 +6,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { Side, TestHosts } from '../helpers/netns';
+import type { Side, TestHosts } from './netns';
 
 export type ServerKind = 'postgres' | 'redis' | 'mariadb';
 

@@ -11,7 +11,7 @@ import {
   type NodeChild,
   type Side,
   type TestHosts,
-} from '../helpers/netns';
+} from './netns';
 
 const fixture = (name: string): string => join(__dirname, '..', 'fixtures', name);
 export const ECHO_SERVER = fixture('echo-server.mjs');

@@ -17,8 +17,8 @@ import { types } from 'node:util';
 import fc from 'fast-check';
 import * as api from '../../lib/index';
 import * as netKeepalive from '../../lib/net-keepalive';
-import { KernelWatch, type WatchedKeepalive } from '../helpers/kernel-watch';
-import { connectedPair, listenUnix, track } from '../helpers/loopback';
+import { KernelWatch, type WatchedKeepalive } from './kernel-watch';
+import { connectedPair, listenUnix, track } from './loopback';
 
 const { constants } = api;
 const caps = api.capabilities();

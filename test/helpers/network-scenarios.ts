@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import type { KeepaliveOptions, KeepaliveState, SystemDefaults, TcpStateName } from '../../lib/types';
-import type { Message, SilenceMode, TestHosts } from '../helpers/netns';
+import type { Message, SilenceMode, TestHosts } from './netns';
 import { isKeepaliveProbe, parseTcpSegments, type TcpSegment } from './pcap';
 import {
   detectionWindow,
@@ -24,7 +24,7 @@ import {
   type ErrorMessage,
   type InfoMessage,
   type Timers,
-} from './support';
+} from './detection';
 
 const options = (t: Timers, extra: KeepaliveOptions = {}): KeepaliveOptions => ({
   idle: t.idle,

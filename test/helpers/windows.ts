@@ -80,7 +80,7 @@ export async function kernelWrite(target: net.Socket | net.Server, values: Parti
 }
 
 // Connections, servers and TLS: the main suite's helpers (test/helpers/loopback.ts).
-export { accept, closeAll, connectedPair, listen, portOf, REPO, tlsOptions, track, type Pair } from '../helpers/loopback';
+export { accept, closeAll, connectedPair, listen, portOf, REPO, tlsOptions, track, type Pair } from './loopback';
 
 /** Runs `fn` and returns what it threw (fails if it did not throw). */
 export function thrown(fn: () => unknown): Error & { code?: string; errno?: number; syscall?: string } {

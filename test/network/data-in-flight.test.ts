@@ -5,8 +5,8 @@ import { afterAll, expect, it } from 'vitest';
 import type { SilenceMode } from '../helpers/netns';
 import { leftoverNamespaces } from '../helpers/netns';
 import { needs } from '../helpers/platform';
-import { dataInFlight, idleUserTimeout, USER_TIMEOUT } from './scenarios';
-import { CLOCK_SLACK_MS, detectionWindow, withMargin } from './support';
+import { dataInFlight, idleUserTimeout, USER_TIMEOUT } from '../helpers/network-scenarios';
+import { CLOCK_SLACK_MS, detectionWindow, withMargin } from '../helpers/detection';
 
 
 needs('netns').describeConcurrent('data in flight to a peer that is gone', () => {

@@ -19,8 +19,8 @@ import {
   INTERVAL_WITH_IDLE,
   liveChanges,
   type LiveChangeResult,
-} from './scenarios';
-import { CLOCK_SLACK_MS, PROBE_SEEN_SLACK_MS, withMargin } from './support';
+} from '../helpers/network-scenarios';
+import { CLOCK_SLACK_MS, PROBE_SEEN_SLACK_MS, withMargin } from '../helpers/detection';
 
 
 /** When the probe count first reached `probes`, ms after the change. */

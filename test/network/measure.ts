@@ -31,8 +31,8 @@ import {
   silentPeer,
   systemDefaultTimers,
   type LiveChangeResult,
-} from './scenarios';
-import type { Detection } from './support';
+} from '../helpers/network-scenarios';
+import type { Detection } from '../helpers/detection';
 
 const RUNS = Number(process.env.TKA_MEASURE_RUNS ?? 10);
 const PARALLEL = Number(process.env.TKA_MEASURE_PARALLEL ?? 4);

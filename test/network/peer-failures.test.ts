@@ -5,8 +5,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { leftoverNamespaces } from '../helpers/netns';
 import { needs } from '../helpers/platform';
-import { hungPeer, rebootedPeer, serverSide, silentPeer, type Vanish } from './scenarios';
-import { CLOCK_SLACK_MS, detectionWindow, FAST } from './support';
+import { hungPeer, rebootedPeer, serverSide, silentPeer, type Vanish } from '../helpers/network-scenarios';
+import { CLOCK_SLACK_MS, detectionWindow, FAST } from '../helpers/detection';
 
 
 needs('netns').describeConcurrent('a peer that is gone', () => {

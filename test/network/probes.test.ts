@@ -3,8 +3,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { leftoverNamespaces } from '../helpers/netns';
 import { needs } from '../helpers/platform';
-import { probesOnTheWire, probesRising } from './scenarios';
-import { CLOCK_SLACK_MS, detectionWindow, FAST, PROBE_SEEN_SLACK_MS, requireTcpdump } from './support';
+import { probesOnTheWire, probesRising } from '../helpers/network-scenarios';
+import { CLOCK_SLACK_MS, detectionWindow, FAST, PROBE_SEEN_SLACK_MS, requireTcpdump } from '../helpers/detection';
 
 
 needs('netns').describeConcurrent('keepalive probes', () => {

@@ -4,8 +4,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { leftoverNamespaces } from '../helpers/netns';
 import { needs } from '../helpers/platform';
-import { liveSysctlCount, liveSysctlIdle, SYSCTL_TIMERS, systemDefaultTimers } from './scenarios';
-import { CLOCK_SLACK_MS, detectionWindow, FAST, withMargin } from './support';
+import { liveSysctlCount, liveSysctlIdle, SYSCTL_TIMERS, systemDefaultTimers } from '../helpers/network-scenarios';
+import { CLOCK_SLACK_MS, detectionWindow, FAST, withMargin } from '../helpers/detection';
 
 
 needs('netns').describeConcurrent('system defaults', () => {

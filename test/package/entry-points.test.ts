@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const EXPORTS = [
   'DEAD_PEER_CHANNEL', 'capabilities', 'configureAgent', 'constants', 'getDefaultKeepalive', 'getKeepalive', 'getSockOpt',
   'getTcpInfo', 'setDefaultKeepalive', 'setKeepalive', 'setSockOpt', 'systemDefaults', 'undiciConnect',

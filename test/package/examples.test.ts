@@ -8,25 +8,25 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { kernelKeepalive } from './helpers/kernel';
-import { closeAll, listen, portOf, track } from './helpers/loopback';
-import { needs } from './helpers/platform';
+import { kernelKeepalive } from '../helpers/kernel';
+import { closeAll, listen, portOf, track } from '../helpers/loopback';
+import { needs } from '../helpers/platform';
 
 afterEach(closeAll);
 
 // ES modules, loaded as a user's `import` would (this file is CommonJS to TypeScript).
-let client: typeof import('../examples/client.mjs', { with: { 'resolution-mode': 'import' } });
-let fetchExample: typeof import('../examples/fetch.mjs', { with: { 'resolution-mode': 'import' } });
-let httpAgent: typeof import('../examples/http-agent.mjs', { with: { 'resolution-mode': 'import' } });
-let migration: typeof import('../examples/net-keepalive-migration.mjs', { with: { 'resolution-mode': 'import' } });
-let serverExample: typeof import('../examples/server.mjs', { with: { 'resolution-mode': 'import' } });
+let client: typeof import('../../examples/client.mjs', { with: { 'resolution-mode': 'import' } });
+let fetchExample: typeof import('../../examples/fetch.mjs', { with: { 'resolution-mode': 'import' } });
+let httpAgent: typeof import('../../examples/http-agent.mjs', { with: { 'resolution-mode': 'import' } });
+let migration: typeof import('../../examples/net-keepalive-migration.mjs', { with: { 'resolution-mode': 'import' } });
+let serverExample: typeof import('../../examples/server.mjs', { with: { 'resolution-mode': 'import' } });
 beforeAll(async () => {
   [client, fetchExample, httpAgent, migration, serverExample] = await Promise.all([
-    import('../examples/client.mjs'),
-    import('../examples/fetch.mjs'),
-    import('../examples/http-agent.mjs'),
-    import('../examples/net-keepalive-migration.mjs'),
-    import('../examples/server.mjs'),
+    import('../../examples/client.mjs'),
+    import('../../examples/fetch.mjs'),
+    import('../../examples/http-agent.mjs'),
+    import('../../examples/net-keepalive-migration.mjs'),
+    import('../../examples/server.mjs'),
   ]);
 });
 
@@ -101,7 +101,7 @@ describe('each example runs with node', () => {
   ];
   for (const [file, output] of EXPECTED) {
     it(`node examples/${file}`, () => {
-      const result = spawnSync(process.execPath, [path.join(__dirname, '..', 'examples', file)], { encoding: 'utf8', timeout: 20_000 });
+      const result = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'examples', file)], { encoding: 'utf8', timeout: 20_000 });
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(output);

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callArbitrary, closePool, makePool, outcomes, runCall, type Pool } from './fuzz/api';
-import { closeAll } from './helpers/loopback';
+import { callArbitrary, closePool, makePool, outcomes, runCall, type Pool } from '../helpers/fuzz-api';
+import { closeAll } from '../helpers/loopback';
 
 const LONG = process.env.FUZZ === 'long';
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : LONG ? (Math.random() * 2 ** 31) | 0 : 20_261_201;
@@ -42,7 +42,7 @@ describe('fuzz: getSockOpt/setSockOpt with any option number, in a child process
   if (!isRoot) console.warn('skipped: creating a network namespace needs root');
   it.runIf(isRoot)('pointer-carrying options are refused with ERR_INVALID_ARG_VALUE; every other call returns or throws a coded error, the kernel unchanged after a throw', () => {
     const childRuns = Math.max(100, Math.round(RUNS * 0.7));
-    const child = path.join(__dirname, 'fixtures/sockopt-fuzz-child.cjs');
+    const child = path.join(__dirname, '../fixtures/sockopt-fuzz-child.cjs');
     const result = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" "${child}" ${SEED} ${childRuns}`], {
       encoding: 'utf8',
       timeout: TIMEOUT - 5_000,

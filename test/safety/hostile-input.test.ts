@@ -7,10 +7,10 @@ import net from 'node:net';
 import { inspect } from 'node:util';
 import * as undici from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { configureAgent, constants, getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, undiciConnect } from '../lib/index';
-import * as netKeepalive from '../lib/net-keepalive';
-import { fdOf, kernelKeepalive } from './helpers/kernel';
-import { closeAll, connectedPair, listen, listenUnix, portOf, track } from './helpers/loopback';
+import { configureAgent, constants, getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt, undiciConnect } from '../../lib/index';
+import * as netKeepalive from '../../lib/net-keepalive';
+import { fdOf, kernelKeepalive } from '../helpers/kernel';
+import { closeAll, connectedPair, listen, listenUnix, portOf, track } from '../helpers/loopback';
 
 afterEach(closeAll);
 

@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { binding } from '../lib/native';
-import { loopSlotReader, slotReader, type SlotDecoding } from '../lib/slot-reader';
+import { binding } from '../../lib/native';
+import { loopSlotReader, slotReader, type SlotDecoding } from '../../lib/slot-reader';
 
-const ROOT = path.join(__dirname, '..');
+const ROOT = path.join(__dirname, '..', '..');
 const FLAG = '--disallow-code-generation-from-strings';
 
 function node(args: string[], env: Record<string, string> = {}) {
@@ -25,7 +25,7 @@ describe(`under ${FLAG}`, () => {
   });
 
   it('tcp-keepalive/register sets the default on both ends, as the kernel reads them', () => {
-    const result = node([FLAG, '--require', 'tcp-keepalive/register', path.join(__dirname, 'fixtures/default-app.cjs')], {
+    const result = node([FLAG, '--require', 'tcp-keepalive/register', path.join(__dirname, '../fixtures/default-app.cjs')], {
       TCP_KEEPALIVE: 'idle=30s,interval=5s,count=4,userTimeout=60s',
     });
     expect(result.status, result.stderr).toBe(0);

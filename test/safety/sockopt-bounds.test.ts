@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { capabilities, constants, getSockOpt, setSockOpt } from '../lib/index';
-import { binding } from '../lib/native';
-import { fdOf, kernelBytes, kernelFilterLength, kernelKeepalive, kernelSetBytes } from './helpers/kernel';
-import { closeAll, connectedPair } from './helpers/loopback';
+import { capabilities, constants, getSockOpt, setSockOpt } from '../../lib/index';
+import { binding } from '../../lib/native';
+import { fdOf, kernelBytes, kernelFilterLength, kernelKeepalive, kernelSetBytes } from '../helpers/kernel';
+import { closeAll, connectedPair } from '../helpers/loopback';
 
 afterEach(closeAll);
 
@@ -19,8 +19,8 @@ const linux = capabilities().backend === 'linux';
 const isRoot = process.getuid?.() === 0;
 const SO_ATTACH_FILTER = 26;
 const SO_BINDTODEVICE = 25;
-const CHILD = path.join(__dirname, 'fixtures/sockopt-child.cjs');
-const READER = path.join(__dirname, 'helpers/kernel-reader.py');
+const CHILD = path.join(__dirname, '../fixtures/sockopt-child.cjs');
+const READER = path.join(__dirname, '../helpers/kernel-reader.py');
 
 // ES2024 resizable buffers (Node 20+), newer than the project's TypeScript lib.
 type ResizableArrayBuffer = ArrayBuffer & { resize(length: number): void };
@@ -72,7 +72,7 @@ describe('options whose payload holds a pointer or whose length is not a byte co
   });
 
   it("docs/security.md lists every entry of this platform's list", () => {
-    const docs = fs.readFileSync(path.join(__dirname, '..', 'docs', 'security.md'), 'utf8');
+    const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'security.md'), 'utf8');
     for (const { label } of binding.refusedOptions) {
       for (const name of label.match(/[A-Z][A-Z0-9_]+[A-Z0-9_*]/g) ?? []) expect(docs, label).toContain(`\`${name}\``);
     }

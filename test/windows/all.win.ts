@@ -2,7 +2,7 @@
 // (node:test; the files register their tests when loaded). fault.win.ts
 // runs on its own, under the seccomp launcher.
 import './keepalive.win';
-import './errors.win';
-import './servers.win';
-import './rollback.win';
-import './defaults.win';
+import './bad-input.win';
+import './servers-tls-connecting.win';
+import './rollback-late-refusal.win';
+import './system-defaults.win';

@@ -9,7 +9,7 @@ import { getSystemErrorName } from 'node:util';
 import { afterEach, describe, it } from 'node:test';
 import { capabilities, constants, getKeepalive, getSockOpt, getTcpInfo, setKeepalive, setSockOpt } from '../../lib/index';
 import { binding } from '../../lib/native';
-import { closeAll, connectedPair, kernelKeepalive, listen, thrown, track } from './helpers';
+import { closeAll, connectedPair, kernelKeepalive, listen, thrown, track } from '../helpers/windows';
 
 const caps = capabilities();
 afterEach(closeAll);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { capabilities, getKeepalive, setKeepalive, systemDefaults, type KeepaliveField, type KeepaliveState } from '../../lib/index';
 import { binding } from '../../lib/native';
-import { closeAll, connectedPair, kernelKeepalive, kernelWrite, thrown } from './helpers';
+import { closeAll, connectedPair, kernelKeepalive, kernelWrite, thrown } from '../helpers/windows';
 
 const caps = capabilities();
 afterEach(closeAll);

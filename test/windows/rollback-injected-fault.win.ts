@@ -9,7 +9,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, it } from 'node:test';
 import { getKeepalive, setKeepalive } from '../../lib/index';
-import { closeAll, connectedPair, kernelKeepalive, kernelWrite, listen, portOf, track } from './helpers';
+import { closeAll, connectedPair, kernelKeepalive, kernelWrite, listen, portOf, track } from '../helpers/windows';
 
 afterEach(closeAll);
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { capabilities, getKeepalive, setKeepalive } from '../../lib/index';
-import { closeAll, connectedPair, kernelKeepalive, oracle } from './helpers';
+import { closeAll, connectedPair, kernelKeepalive, oracle } from '../helpers/windows';
 
 afterEach(closeAll);
 

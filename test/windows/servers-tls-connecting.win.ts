@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { afterEach, describe, it } from 'node:test';
 import { capabilities, getKeepalive, setKeepalive } from '../../lib/index';
-import { accept, closeAll, kernelKeepalive, listen, portOf, tlsOptions as loopbackTls, track } from './helpers';
+import { accept, closeAll, kernelKeepalive, listen, portOf, tlsOptions as loopbackTls, track } from '../helpers/windows';
 
 afterEach(closeAll);
 
