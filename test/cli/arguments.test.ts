@@ -1,14 +1,9 @@
-// The command's pure parts: argument parsing, durations, endpoints, the
-// Wireshark-style labels, /proc/net/tcp parsing and detection times.
+// The command's argument parsing: options in every spelling, durations,
+// endpoints and counts, each bad value a usage error (exit code 2) that names
+// what was wrong.
 import { describe, expect, it } from 'vitest';
 import { parseArgs, parseDuration, parseHostPort, parseInteger } from '../../lib/cli/args';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/capture';
 import { CliError } from '../../lib/cli/exit';
-import { formatElapsed, formatEndpoint, formatSetting } from '../../lib/cli/format';
-import { formatIPv6 } from '../../lib/diagnostics';
-import { parseProcTcp } from '../helpers/procnet';
-import { FlowAnalyzer } from '../../lib/cli/segments';
-import { detectionTime } from '../../lib/cli/settings';
 
 function usage(run: () => unknown): string {
   try {
@@ -81,113 +76,5 @@ describe('parseHostPort', () => {
     expect(parseInteger('3', '--count', 1, 127)).toBe(3);
     expect(usage(() => parseInteger('0', '--count', 1, 127))).toBe('--count 0 is out of range: it must be from 1 to 127');
     expect(usage(() => parseInteger('2.5', '--count', 1, 127))).toMatch(/expected a whole number/);
-  });
-});
-
-describe('formatting', () => {
-  it('writes settings, elapsed times and endpoints for people', () => {
-    expect(formatSetting(1000)).toBe('1 s');
-    expect(formatSetting(7_200_000)).toBe('7200 s (2 h)');
-    expect(formatSetting(1500)).toBe('1500 ms');
-    expect(formatElapsed(4100)).toBe('4.1 s');
-    expect(formatElapsed(0.04)).toBe('0.04 ms');
-    expect(formatEndpoint('::1', 80)).toBe('[::1]:80');
-    expect(formatEndpoint('::ffff:10.0.0.1', 80)).toBe('10.0.0.1:80');
-    expect(formatIPv6(new Uint8Array([0xfd, 0, 0x07, 0xca, ...new Array(11).fill(0), 1]))).toBe('fd00:7ca::1');
-    expect(formatIPv6(new Uint8Array(16))).toBe('::');
-  });
-});
-
-describe('detectionTime', () => {
-  it('is idle + interval x count, or the first probe time past the user timeout', () => {
-    const base = { enable: true, idle: 1000, interval: 1000, count: 3, userTimeout: 0 };
-    expect(detectionTime(base)?.ms).toBe(4000);
-    expect(detectionTime({ ...base, userTimeout: 2500 })?.ms).toBe(3000);
-    expect(detectionTime({ ...base, userTimeout: 500 })?.ms).toBe(2000);
-    expect(detectionTime({ ...base, enable: false })).toBeNull();
-  });
-});
-
-describe('FlowAnalyzer (Wireshark labels)', () => {
-  const client = { address: '10.0.0.1', port: 40000 };
-  const server = { address: '10.0.0.2', port: 80 };
-  let clock = 0;
-  const segment = (from: typeof client, to: typeof client, flags: number, seq: number, ack: number, length = 0): Segment => ({
-    timeMs: ++clock,
-    ifindex: 1,
-    outgoing: from === client,
-    family: 4,
-    flags,
-    srcAddress: from.address,
-    srcPort: from.port,
-    dstAddress: to.address,
-    dstPort: to.port,
-    seq,
-    ack,
-    payloadLength: length,
-    window: 512,
-  });
-
-  it('labels a handshake, keep-alives and their ACKs, data, FIN and RST', () => {
-    const flow = new FlowAnalyzer();
-    const label = (s: Segment): string => flow.classify(s);
-    expect(label(segment(client, server, TCP_SYN, 999, 0))).toBe('SYN');
-    expect(label(segment(server, client, TCP_SYN | TCP_ACK, 4999, 1000))).toBe('SYN-ACK');
-    expect(label(segment(client, server, TCP_ACK, 1000, 5000))).toBe('ACK');
-    // Probe: seq = snd_una - 1, no payload.
-    expect(label(segment(client, server, TCP_ACK, 999, 5000))).toBe('TCP Keep-Alive');
-    expect(label(segment(server, client, TCP_ACK, 5000, 1000))).toBe('TCP Keep-Alive ACK');
-    // The peer's probe, answered by the client.
-    expect(label(segment(server, client, TCP_ACK, 4999, 1000))).toBe('TCP Keep-Alive');
-    expect(label(segment(client, server, TCP_ACK, 1000, 5000))).toBe('TCP Keep-Alive ACK');
-    // A one-byte "garbage" probe (BSD style) is a keep-alive too.
-    expect(label(segment(client, server, TCP_ACK, 999, 5000, 1))).toBe('TCP Keep-Alive');
-    expect(label(segment(server, client, TCP_ACK, 5000, 1000))).toBe('TCP Keep-Alive ACK');
-    expect(label(segment(client, server, TCP_ACK | TCP_PSH, 1000, 5000, 5))).toBe('data');
-    expect(label(segment(server, client, TCP_ACK, 5000, 1005))).toBe('ACK');
-    expect(label(segment(client, server, TCP_ACK, 1004, 5000))).toBe('TCP Keep-Alive');
-    expect(label(segment(server, client, TCP_RST, 5000, 0))).toBe('RST');
-    expect(label(segment(client, server, TCP_FIN | TCP_ACK, 1005, 5000))).toBe('FIN');
-  });
-
-  it('recognizes probes in a capture that started mid-connection, once the peer has acknowledged', () => {
-    const flow = new FlowAnalyzer();
-    expect(flow.classify(segment(client, server, TCP_ACK, 0xffffffff, 7))).toBe('ACK'); // cannot tell yet
-    expect(flow.classify(segment(server, client, TCP_ACK, 7, 0))).toBe('ACK');
-    // Sequence numbers wrap: 0 - 1 is 0xffffffff.
-    expect(flow.classify(segment(client, server, TCP_ACK, 0xffffffff, 7))).toBe('TCP Keep-Alive');
-    expect(flow.classify(segment(server, client, TCP_ACK, 7, 0))).toBe('TCP Keep-Alive ACK');
-  });
-});
-
-describe('parseProcTcp', () => {
-  it('reads addresses, state, the keepalive timer and probes out', () => {
-    const text = [
-      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
-      '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0',
-      '   1: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 02:0000006E 00000000  1000        2 12346 1 0000000000000000 20 4 30 10 -1',
-    ].join('\n');
-    const [listener, connection] = parseProcTcp(text);
-    expect(listener).toMatchObject({ inode: 12345, localAddress: '127.0.0.1', localPort: 8080, state: 'LISTEN', timer: 'none' });
-    expect(connection).toMatchObject({
-      inode: 12346,
-      remoteAddress: '127.0.0.1',
-      remotePort: 8080,
-      localPort: 40000,
-      state: 'ESTABLISHED',
-      timer: 'keepalive',
-      timerLeftMs: 1100,
-      probesOut: 2,
-      uid: 1000,
-    });
-  });
-
-  it('reads IPv6 addresses, IPv4-mapped ones as IPv4', () => {
-    const text = [
-      'header',
-      '   0: 00000000000000000000000001000000:0050 0000000000000000FFFF00000100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 7 1 0 20 4 30 10 -1',
-    ].join('\n');
-    const [entry] = parseProcTcp(text);
-    expect(entry).toMatchObject({ family: 6, localAddress: '::1', localPort: 80, remoteAddress: '127.0.0.1', remotePort: 40000 });
   });
 });
