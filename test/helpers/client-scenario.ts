@@ -2,7 +2,8 @@
 // host a (test/fixtures/db-client.mjs), then host b silenced (nftables drop-all). Measures, per
 // connection, what the kernel holds (the independent reader, through pidfd_getfd on the child)
 // and when the application heard of the dead server, counted from the server's last packet.
-// Shared by clients.test.ts (the bounds) and table.ts (the issue's table, `npm run table:clients`).
+// Shared by test/clients/silenced-servers.test.ts (the bounds) and test/clients/table.ts (the table
+// in docs/clients.md, `npm run table:clients`).
 import { join } from 'node:path';
 import { openKernelSession, type KernelKeepalive, type KernelSession } from './kernel';
 import { createTestHosts, type Message, type NodeChild, type TestHosts } from './netns';

@@ -1,7 +1,7 @@
 // Helpers for the Windows suite, which runs inside the Windows node.exe under
 // Wine (tools/windows/test.ts). Real loopback connections, and an independent
 // view of the kernel: the Linux socket behind each Wine SOCKET, read from the
-// Linux side by test/windows/kernel-oracle.py (pidfd_getfd + CPython's socket
+// Linux side by test/helpers/kernel-oracle.py (pidfd_getfd + CPython's socket
 // module), never through the code under test.
 //
 // On real Windows (CI's windows runners) there is no oracle: the values are

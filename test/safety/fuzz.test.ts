@@ -1,4 +1,4 @@
-// The property-based fuzz suite (test/fuzz/api.ts) inside `npm test`: a fixed
+// The property-based fuzz suite (test/helpers/fuzz-api.ts) inside `npm test`: a fixed
 // seed and a bounded count. `npm run fuzz` runs it longer (20,000 calls) with
 // a random seed and prints it; FUZZ_SEED=<n> npm run fuzz replays one
 // (FUZZ_RUNS=<n> changes the count).

@@ -39,24 +39,24 @@ const CONFIG = path.join(REPO, 'tools', 'arm64', 'vitest.config.mts');
 // publish arm64 builds the suite runs on.
 const DEFAULT_VERSIONS = ['22.23.3', '26.10.0'];
 // What exercises the addon and the facade. The network-namespace scenarios
-// (test/network, netns-harness, the CLI's namespaces) test the kernel's
+// (test/network, test/harness/test-hosts, the CLI's namespaces) test the kernel's
 // keepalive, not this build, and run natively already.
 const SUITE = [
-  'test/keepalive.test.ts',
-  'test/errors.test.ts',
-  'test/sockopt.test.ts',
-  'test/tcpinfo.test.ts',
-  'test/rollback.test.ts',
-  'test/defaults.test.ts',
-  'test/net-keepalive.test.ts',
-  'test/servers.test.ts',
-  'test/integrations.test.ts',
-  'test/node-core.test.ts',
-  'test/worker.test.ts',
+  'test/api/keepalive.test.ts',
+  'test/api/bad-input.test.ts',
+  'test/api/generic-sockopt.test.ts',
+  'test/api/tcp-info.test.ts',
+  'test/api/rollback-injected-fault.test.ts',
+  'test/api/system-defaults.test.ts',
+  'test/api/net-keepalive-compat.test.ts',
+  'test/api/servers-tls-connecting.test.ts',
+  'test/api/agents-and-undici.test.ts',
+  'test/api/node-setkeepalive.test.ts',
+  'test/api/worker-threads.test.ts',
 ];
 // The marker test/helpers/platform.ts puts in a gated test's name.
 const PENDING_MARK = ' — pending: ';
-const SMOKE = ['test/keepalive.test.ts', 'test/tcpinfo.test.ts'];
+const SMOKE = ['test/api/keepalive.test.ts', 'test/api/tcp-info.test.ts'];
 const SUITE_TIMEOUT_MS = 20 * 60_000;
 
 const log = (line: string): void => void process.stderr.write(`arm64: ${line}\n`);

@@ -8,8 +8,8 @@
 // (LD_PRELOAD) to come before everything else. detect_leaks=0: LeakSanitizer
 // would report what Node, V8 and the test runner deliberately leave
 // allocated at exit, none of it the addon's; leaks in the addon are what
-// test/memory.test.ts measures. Kernel writes are invisible to
-// AddressSanitizer: test/asan/guard.test.ts shows the guard page catching
+// test/api/no-leaks.test.ts measures. Kernel writes are invisible to
+// AddressSanitizer: test/asan/guard-page.test.ts shows the guard page catching
 // them instead.
 //
 //   node build/tools/asan/run.js [vitest filters...]

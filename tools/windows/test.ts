@@ -7,7 +7,7 @@
 //    npm registry, cached under ~/.cache/tcp-keepalive).
 // 2. Cross-builds the addon and compiles the suite (test/windows, node:test)
 //    with the library to CommonJS.
-// 3. Starts the kernel oracle (test/windows/kernel-oracle.py) on the Linux
+// 3. Starts the kernel oracle (test/helpers/kernel-oracle.py) on the Linux
 //    side: it reads the Linux socket behind each Wine SOCKET with
 //    pidfd_getfd, so that every value is checked independently.
 // 4. Per Node version: the suite; systemDefaults() again with registry values
@@ -105,7 +105,7 @@ async function platformReport(prefix: string, exe: string, version: string): Pro
 
 async function startOracle(): Promise<{ port: number; child: ChildProcess }> {
   const portFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tka-oracle-')), 'port');
-  const child = spawn(process.env.PYTHON ?? 'python3', [path.join(REPO, 'test', 'windows', 'kernel-oracle.py'), portFile], {
+  const child = spawn(process.env.PYTHON ?? 'python3', [path.join(REPO, 'test', 'helpers', 'kernel-oracle.py'), portFile], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 100 && !fs.existsSync(portFile); i++) await new Promise((r) => setTimeout(r, 50));
@@ -183,15 +183,15 @@ async function main(): Promise<number> {
       const env = { TKA_ORACLE_PORT: String(oracle.port), TKA_REPO: REPO };
       add(await runSuite(prefix, node.exe, `node ${node.version} suite`, 'all.win.js', env));
       add(await platformReport(prefix, node.exe, node.version));
-      add(await runSuite(prefix, node.exe, `node ${node.version} fault injection`, 'fault.win.js', { ...env, TKA_FAULT: 'TCP_KEEPIDLE' }, launcher));
+      add(await runSuite(prefix, node.exe, `node ${node.version} fault injection`, 'rollback-injected-fault.win.js', { ...env, TKA_FAULT: 'TCP_KEEPIDLE' }, launcher));
       // The delay-load hook: the addon binds to the running executable, so
       // it loads into a node.exe that has another name (Electron's case).
       const renamed = path.join(path.dirname(node.exe), 'renamed-node.exe');
       if (!fs.existsSync(renamed)) fs.copyFileSync(node.exe, renamed);
-      add(await runSuite(prefix, renamed, `node ${node.version} as renamed-node.exe`, 'defaults.win.js', env));
+      add(await runSuite(prefix, renamed, `node ${node.version} as renamed-node.exe`, 'system-defaults.win.js', env));
       await registry(prefix, node.exe, REGISTRY_DEFAULTS);
       try {
-        add(await runSuite(prefix, node.exe, `node ${node.version} registry defaults`, 'defaults.win.js', { ...env, TKA_REGISTRY_DEFAULTS: REGISTRY_DEFAULTS.join(',') }));
+        add(await runSuite(prefix, node.exe, `node ${node.version} registry defaults`, 'system-defaults.win.js', { ...env, TKA_REGISTRY_DEFAULTS: REGISTRY_DEFAULTS.join(',') }));
       } finally {
         await registry(prefix, node.exe, null);
       }
