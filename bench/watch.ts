@@ -229,8 +229,8 @@ export async function runWatch(options: { quick: boolean; cli?: string; log: (li
   const windowS = options.quick ? 3 : 10;
   // Each process (this one, the listener, the inspected one) holds one end of each connection.
   ensureFdLimit(many + 4096, options.log);
-  // The issue's setting: probes every 30 s, none in the window; and probes
-  // every second, answered, to show the cost when something is due.
+  // A setting as users run it: probes every 30 s, none in the window; and
+  // probes every second, answered, to show the cost when something is due.
   const idle = ['-d', '30', '-i', '5', '-c', '3'];
   const probing = ['-d', '1', '-i', '1', '-c', '3'];
   const cases: [string, number, number, string[]][] = [
@@ -263,7 +263,7 @@ export function watchTable(report: WatchReport): string {
   return lines.join('\n');
 }
 
-/** The goals of issue 13 for the command left running. */
+/** What the command left running may cost: a watcher must cost next to nothing, whatever else the host holds. */
 export function watchTargets(report: WatchReport): Target[] {
   const targets: Target[] = [];
   const row = (label: string, connections: number, others = 0): WatchRow | undefined =>

@@ -276,7 +276,7 @@ describe('how a connection ends, and the terminal view', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     child.stdin.write('q');
     const code = await exited;
-    // q is a chosen end, not an interruption (issue 13).
+    // q is a chosen end, not an interruption: exit code 0.
     expect(code).toBe(0);
     expect(output).toContain('keys: p = send a probe now, q = quit');
     expect(output).toMatch(/\r\x1b\[2KESTABLISHED \| next probe in \d+\.\d s \| unanswered 0\/9 \| last ACK \d+ ms ago/);

@@ -1,6 +1,6 @@
-// The command as a new user meets it (issue 13, "What a newcomer meets"):
-// help that says where the options are and only the exit codes that can
-// happen, lines in time order, labels that say what they count.
+// The command as a new user meets it: help that says where the options are
+// and only the exit codes that can happen, lines in time order, labels that
+// say what they count.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';

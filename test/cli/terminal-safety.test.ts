@@ -1,5 +1,6 @@
-// What the command shows cannot be turned against the terminal showing it,
-// and what it binds is said out loud (issue 12, items 4 and 9).
+// What the command shows cannot be turned against the terminal showing it
+// (another process's command line is anyone's to write), and what it binds
+// is said out loud.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

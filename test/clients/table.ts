@@ -1,4 +1,4 @@
-// Re-makes the table of issue 14 and docs/clients.md: each client against its real server, the
+// Re-makes the table in docs/clients.md: each client against its real server, the
 // server's host silenced, seconds from its last packet until the application heard of it.
 // Not part of `npm test` (the defaults column watches for a minute):
 //

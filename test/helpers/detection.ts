@@ -46,7 +46,7 @@ export interface Timers {
   readonly count: number;
 }
 
-/** Short timers from the issue: a silent peer is detected 3-4 s after its last packet. */
+/** Short timers, so that a proof takes seconds: a silent peer is detected 3-4 s after its last packet. */
 export const FAST: Timers = { idle: 1000, interval: 1000, count: 3 };
 
 export interface Window {
@@ -58,7 +58,7 @@ export interface Window {
 /**
  * When a connection to a silent peer may end, counted from the last packet received from it.
  * The kernel sends probe 1 at idle and probe k at idle + interval x (k - 1), and gives up one
- * interval after probe `count`: idle + interval x count. The issue's bounds: no sooner than the
+ * interval after probe `count`: idle + interval x count. The bounds: no sooner than the
  * last probe, no later than that x 1.15 + 0.5 s (timer slack, a loaded machine).
  */
 export function detectionWindow(t: Timers): Window {

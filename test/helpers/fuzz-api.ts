@@ -1,6 +1,7 @@
-// Property-based fuzzing of the whole public API (issue 12). Every generated
-// call runs against real sockets; the independent reader (CPython's socket
-// module, test/helpers/kernel-watch.ts) checks after each one:
+// Property-based fuzzing of the whole public API: inputs nobody thought to
+// write a case for. Every generated call runs against real sockets; the
+// independent reader (CPython's socket module, test/helpers/kernel-watch.ts)
+// checks after each one:
 // - it returned or threw an error with a string `code` (no crash: a crash
 //   kills the test process and fails the run);
 // - after a throw, no watched socket's keepalive options changed;

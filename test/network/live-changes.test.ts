@@ -40,7 +40,7 @@ function expectDue(actual: number, due: number): void {
   expect(actual).toBeLessThanOrEqual(due + PROBE_SEEN_SLACK_MS);
 }
 
-/** A connection end `ms` after its reference point, within the issue's margin. */
+/** A connection end `ms` after its reference point, within the suite's margin (withMargin). */
 function expectEndsAt(actual: number | undefined, ms: number): void {
   expect(actual).toBeGreaterThanOrEqual(ms - CLOCK_SLACK_MS);
   expect(actual).toBeLessThanOrEqual(withMargin(ms));

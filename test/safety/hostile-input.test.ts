@@ -1,5 +1,6 @@
-// Input written to deceive (issue 12, items 5-7): getters with side effects,
-// proxies, a polluted Object.prototype, views that lie about their bytes.
+// Input written to deceive (a caller's objects can run code while they are
+// read): getters with side effects, proxies, a polluted Object.prototype,
+// views that lie about their bytes.
 // Each call either does exactly what the caller's values say, on the socket
 // named, or throws a coded error with the kernel untouched.
 import http from 'node:http';

@@ -1,7 +1,7 @@
 // The generic option functions can never make the kernel read or write
-// outside the caller's bytes (issue 12, findings 1-3): options whose payload
-// holds a pointer or whose length is not a byte count are refused, the
-// kernel only ever sees private memory that ends at a guard page, and every
+// outside the caller's bytes: options whose payload holds a pointer or whose
+// length is not a byte count are refused, the kernel only ever sees private
+// memory that ends at a guard page, and every
 // kind of ArrayBufferView gives the bytes it truly covers or a coded error
 // with the kernel untouched. Kernel state is read by the independent reader.
 import { spawnSync } from 'node:child_process';
