@@ -1,5 +1,6 @@
-// Shared pieces of the network proofs: fixtures, the timing bounds, and a typed view of the
-// keepalive client child (test/fixtures/net-keepalive-client.mjs) running in a test host.
+// Shared pieces of the network proofs (test/network/, test/clients/): fixtures, the timing
+// bounds, and a typed view of the keepalive client child (test/fixtures/net-keepalive-client.mjs)
+// running in a test host.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';

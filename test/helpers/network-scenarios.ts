@@ -1,7 +1,7 @@
 // The network scenarios, each run on its own pair of test hosts and returning what it measured.
-// The tests (*.test.ts here) assert on the results; measure.ts runs them many times for the
-// numbers in docs/network-proof.md. Host a runs the code under test, host b the peer, unless
-// a scenario says otherwise.
+// The tests in test/network/ assert on the results; test/network/measure.ts runs them many
+// times for the numbers in docs/network-proof.md. Host a runs the code under test, host b the
+// peer, unless a scenario says otherwise.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import type { KeepaliveOptions, KeepaliveState, SystemDefaults, TcpStateName } from '../../lib/types';
