@@ -5,12 +5,12 @@
 // command asks `diagnostics` rather than the OS name. Not a public API.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type net from 'node:net';
-import type { KeepaliveState, SystemDefaults, TcpInfo, TcpStateName } from './types';
-import { keepaliveFromSlots, tcpInfoFromSlots } from './keepalive';
-import { slotReader } from './slot-reader';
-import { systemError } from './errors';
-import { binding, defaultsFromSlots, nativeError } from './native';
-import { descriptorOf } from './target';
+import type { KeepaliveState, SystemDefaults, TcpInfo, TcpStateName } from '../types';
+import { keepaliveFromSlots, tcpInfoFromSlots } from '../keepalive';
+import { slotReader } from '../slot-reader';
+import { systemError } from '../errors';
+import { binding, defaultsFromSlots, nativeError } from '../native';
+import { descriptorOf } from '../target';
 
 export interface DiagnosticsCapabilities {
   /** A connection's packets (AF_PACKET; root or CAP_NET_RAW at run time). */
@@ -28,11 +28,11 @@ export interface DiagnosticsCapabilities {
 }
 
 /** The keepalive fields, as the addon names them, in its order (one list, for the command). */
-export { FIELDS as keepaliveFields } from './native';
+export { FIELDS as keepaliveFields } from '../native';
 /** Durations as the command and TCP_KEEPALIVE write them ("30s", "500ms"). */
-export { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
+export { DURATION_SYNTAX, formatDuration, parseDuration } from '../duration';
 /** The TCP_KEEPALIVE variable that tcp-keepalive/register reads. */
-export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from './environment';
+export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from '../environment';
 
 export const diagnostics: DiagnosticsCapabilities = Object.freeze({
   packetCapture: binding.captureOpen !== undefined,

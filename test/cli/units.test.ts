@@ -1,14 +1,14 @@
 // The command's pure parts: argument parsing, durations, endpoints, the
 // Wireshark-style labels, /proc/net/tcp parsing and detection times.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseDuration, parseHostPort, parseInteger } from '../../lib/cli/args';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/capture';
-import { CliError } from '../../lib/cli/exit';
-import { formatElapsed, formatEndpoint, formatSetting } from '../../lib/cli/format';
+import { parseArgs, parseDuration, parseHostPort, parseInteger } from '../../lib/cli/terminal/args';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/live/wire/capture';
+import { CliError } from '../../lib/cli/terminal/exit';
+import { formatElapsed, formatEndpoint, formatSetting } from '../../lib/cli/terminal/format';
 import { formatIPv6 } from '../../lib/diagnostics';
 import { parseProcTcp } from '../helpers/procnet';
-import { FlowAnalyzer } from '../../lib/cli/segments';
-import { detectionTime } from '../../lib/cli/settings';
+import { FlowAnalyzer } from '../../lib/cli/live/wire/segments';
+import { detectionTime } from '../../lib/cli/commands/settings';
 
 function usage(run: () => unknown): string {
   try {

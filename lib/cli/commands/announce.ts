@@ -2,8 +2,8 @@
 // connection, what was asked, what the kernel holds, the defaults, and where
 // the packets come from. Shared by the commands, so it lives beside them.
 import type net from 'node:net';
-import { systemDefaults, type KeepaliveState, type SystemDefaults } from '../index';
-import type { Reporter } from './output';
+import { systemDefaults, type KeepaliveState, type SystemDefaults } from '../../index';
+import type { Reporter } from '../terminal/output';
 import { detectionTime } from './settings';
 
 /** The system defaults, or null where they cannot be read. */

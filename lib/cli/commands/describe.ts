@@ -1,7 +1,7 @@
 // Text shared by the commands: the table of keepalive settings (asked, held
 // by the kernel, system default) and the sysctl names behind the defaults.
-import { capabilities, type KeepaliveOptions, type KeepaliveState, type SystemDefaults } from '../index';
-import { formatElapsed, formatSetting } from './format';
+import { capabilities, type KeepaliveOptions, type KeepaliveState, type SystemDefaults } from '../../index';
+import { formatElapsed, formatSetting } from '../terminal/format';
 import { detectionTime } from './settings';
 
 /** Where each default lives on this platform, for people who want to change it. */

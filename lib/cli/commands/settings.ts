@@ -1,9 +1,9 @@
 // Keepalive settings from the command line, checked against what this
 // kernel accepts before anything is opened, and what they mean in time.
-import { capabilities, type KeepaliveOptions, type KeepaliveState } from '../index';
-import { parseDuration, parseInteger, type OptionSpec, type ParsedArgs } from './args';
-import { CliError, ExitCode, usageError } from './exit';
-import { formatSetting } from './format';
+import { capabilities, type KeepaliveOptions, type KeepaliveState } from '../../index';
+import { parseDuration, parseInteger, type OptionSpec, type ParsedArgs } from '../terminal/args';
+import { CliError, ExitCode, usageError } from '../terminal/exit';
+import { formatSetting } from '../terminal/format';
 
 /** Options shared by `connect` and `listen`. */
 export const WATCH_OPTIONS: readonly OptionSpec[] = [

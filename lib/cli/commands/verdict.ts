@@ -5,10 +5,10 @@
 // The story behind it: a server collects ESTABLISHED connections whose clients vanished
 // (half-open: nothing ever tells it) and CLOSE_WAIT connections its own code never closed,
 // until it runs out of descriptors or memory. Each finding names the sockets and what to do.
-import { formatDuration } from '../diagnostics';
-import type { KeepaliveState, TcpInfo, TcpStateName } from '../index';
-import { parseDuration, type OptionSpec, type ParsedArgs } from './args';
-import type { Reporter } from './output';
+import { formatDuration } from '../../diagnostics';
+import type { KeepaliveState, TcpInfo, TcpStateName } from '../../index';
+import { parseDuration, type OptionSpec, type ParsedArgs } from '../terminal/args';
+import type { Reporter } from '../terminal/output';
 
 export interface VerdictSocket {
   /** How the finding names the socket, e.g. "fd 12" or "#3". */

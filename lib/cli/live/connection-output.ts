@@ -1,12 +1,12 @@
 // What one watched connection prints: each event as a line for people (after
 // the connection's prefix) and as a JSON event (with its id).
-import type { KeepaliveState, TcpStateName } from '../index';
-import type { Segment } from './capture';
+import type { KeepaliveState, TcpStateName } from '../../index';
+import type { Segment } from './wire/capture';
 import { endFields, type Outcome, type WatchedFacts } from './ending';
-import { plural } from './format';
+import { plural } from '../terminal/format';
 import type { LedgerEvent } from './ledger';
-import type { Reporter } from './output';
-import type { SegmentLabel } from './segments';
+import type { Reporter } from '../terminal/output';
+import type { SegmentLabel } from './wire/segments';
 import { ledgerOutput, packetFields, statusFields, type ConnectionView } from './watch-view';
 
 // Emitted at most this often per connection in --json mode.

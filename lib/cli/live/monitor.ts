@@ -5,9 +5,9 @@
 // kernel's socket table per watched port, so other sockets on the host cost
 // nothing here); a due look reads only the connections that are due.
 import os from 'node:os';
-import type { PacketCapture } from './capture';
-import type { Reporter } from './output';
-import { PacketFeed } from './packet-feed';
+import type { PacketCapture } from './wire/capture';
+import type { Reporter } from '../terminal/output';
+import { PacketFeed } from './wire/packet-feed';
 import { Schedule } from './schedule';
 import { SlowLook } from './slow-look';
 import { statusLine } from './watch-view';

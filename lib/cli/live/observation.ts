@@ -3,11 +3,11 @@
 // segments. It prints what changed (the TCP state, probes and answers); the
 // rules for probes are in ledger.ts.
 import type net from 'node:net';
-import { getKeepalive, getTcpInfo, type KeepaliveState, type TcpStateName } from '../index';
-import { TCP_ACK, type Segment } from './capture';
+import { getKeepalive, getTcpInfo, type KeepaliveState, type TcpStateName } from '../../index';
+import { TCP_ACK, type Segment } from './wire/capture';
 import type { ConnectionOutput } from './connection-output';
 import { captured, newLedger, observe, type Ledger, type Sample, type Step } from './ledger';
-import type { SegmentLabel } from './segments';
+import type { SegmentLabel } from './wire/segments';
 import type { ConnectionView, TimerReading } from './watch-view';
 
 export class Observation {

@@ -3,8 +3,8 @@
 // is lowered to that minimum so that the timer fires at once, and put back as
 // soon as the probe has left. The answer shows up like any other.
 import type net from 'node:net';
-import { capabilities, getKeepalive, getTcpInfo, setKeepalive, type KeepaliveState } from '../index';
-import { formatElapsed } from './format';
+import { capabilities, getKeepalive, getTcpInfo, setKeepalive, type KeepaliveState } from '../../index';
+import { formatElapsed } from '../terminal/format';
 import { KEEPALIVE_STATES } from './timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 

@@ -3,7 +3,7 @@
 // kernel, like `ss`), so other sockets on the host cost nothing. A connection
 // whose record shows no change since the last read is not decoded again; one
 // the table cannot give reads its own TCP_INFO.
-import { diagnostics, SocketTable } from '../diagnostics';
+import { diagnostics, SocketTable } from '../../diagnostics';
 import type { ConnectionWatcher } from './watcher';
 
 export class SlowLook {

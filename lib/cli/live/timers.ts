@@ -1,8 +1,8 @@
 // When a connection's next keepalive probe leaves, from what the kernel
 // exposes: the keepalive settings, TCP_INFO and the socket's timer in the
 // kernel's socket table. Shared by the live view and `inspect`.
-import type { SocketRecord } from '../diagnostics';
-import type { KeepaliveState, TcpInfo, TcpStateName } from '../index';
+import type { SocketRecord } from '../../diagnostics';
+import type { KeepaliveState, TcpInfo, TcpStateName } from '../../index';
 
 /** The socket's pending timer, where the kernel's socket table was read. */
 export type SocketTimer = Pick<SocketRecord, 'timer' | 'timerLeftMs'>;

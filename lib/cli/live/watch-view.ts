@@ -1,11 +1,11 @@
 // What the live view prints for one connection, as pure functions: the
 // ledger's events as lines and JSON fields, and the connection's status
 // (state, countdown to the next probe, unanswered probes, last ACK).
-import type { KeepaliveState, TcpStateName } from '../index';
-import type { Segment } from './capture';
-import { formatCountdown, formatElapsed } from './format';
+import type { KeepaliveState, TcpStateName } from '../../index';
+import type { Segment } from './wire/capture';
+import { formatCountdown, formatElapsed } from '../terminal/format';
 import type { Ledger, LedgerEvent, Sample, TimerReading } from './ledger';
-import { describeFlags, type SegmentLabel } from './segments';
+import { describeFlags, type SegmentLabel } from './wire/segments';
 import { nextProbe, type SocketTimer } from './timers';
 
 export type { TimerReading };

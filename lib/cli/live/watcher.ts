@@ -9,18 +9,18 @@
 // socket's life; what it knows is kept in observation.ts, the rules are in
 // ledger.ts and ending.ts, and what it prints is in connection-output.ts.
 import type net from 'node:net';
-import { socketInode } from '../diagnostics';
-import type { KeepaliveState } from '../index';
-import type { Segment } from './capture';
+import { socketInode } from '../../diagnostics';
+import type { KeepaliveState } from '../../index';
+import type { Segment } from './wire/capture';
 import { ConnectionOutput } from './connection-output';
 import { EndTracker, watchedFacts, type Outcome } from './ending';
-import { formatEndpoint, unmapIPv4 } from './format';
+import { formatEndpoint, unmapIPv4 } from '../terminal/format';
 import type { Sample } from './ledger';
 import { Observation } from './observation';
 import { OnDemandProber, type ProbeTrigger } from './on-demand';
-import type { Reporter } from './output';
+import type { Reporter } from '../terminal/output';
 import { nextLookAt } from './schedule';
-import { endpointKey, flowKey, type SegmentLabel } from './segments';
+import { endpointKey, flowKey, type SegmentLabel } from './wire/segments';
 import type { ConnectionView, TimerReading } from './watch-view';
 
 export type { EndReason, Outcome } from './ending';

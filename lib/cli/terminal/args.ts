@@ -1,7 +1,7 @@
 // The command line: a small parser (no dependencies), durations, counts and
 // endpoints, each rejected with one line that says what was wrong.
 import net from 'node:net';
-import { DURATION_SYNTAX, parseDuration as parseDurationMs } from '../diagnostics';
+import { DURATION_SYNTAX, parseDuration as parseDurationMs } from '../../diagnostics';
 import { usageError } from './exit';
 
 export interface OptionSpec {

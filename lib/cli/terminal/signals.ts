@@ -1,7 +1,7 @@
 // Ctrl-C (or SIGTERM) while a command is setting up or running a step of
 // its own: whatever it is waiting for is abandoned, `cleanup` runs at once,
 // and the command ends with the signal's exit code. The one way the commands
-// handle a signal before their live view (monitor.ts Controls) takes over.
+// handle a signal before their live view (live/monitor.ts Controls) takes over.
 import { CliError, exitCodeForSignal } from './exit';
 
 export class SignalGate {

@@ -2,13 +2,13 @@
 // [--connections 10000] [--busy] [--json]`: keepalive values that find a dead
 // peer within the bound and keep middlebox mappings alive, what the probes
 // cost, and the lines to use them.
-import { capabilities, type KeepaliveOptions } from '../../index';
-import { formatKeepaliveSpec, ENVIRONMENT_VARIABLE } from '../../diagnostics';
-import { parseArgs, parseDuration, parseInteger } from '../args';
-import { ExitCode, usageError } from '../exit';
-import { formatSetting } from '../format';
-import { ADVISE_HELP } from '../help';
-import { Reporter } from '../output';
+import { capabilities, type KeepaliveOptions } from '../../../index';
+import { formatKeepaliveSpec, ENVIRONMENT_VARIABLE } from '../../../diagnostics';
+import { parseArgs, parseDuration, parseInteger } from '../../terminal/args';
+import { ExitCode, usageError } from '../../terminal/exit';
+import { formatSetting } from '../../terminal/format';
+import { ADVISE_HELP } from '../../terminal/help';
+import { Reporter } from '../../terminal/output';
 import { detectionTime } from '../settings';
 
 /** Documented idle timeouts of common middleboxes, ms. */

@@ -2,19 +2,19 @@
 // the kernel holds, then watch the connection live until it ends.
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { getKeepalive, setKeepalive, type KeepaliveState } from '../../index';
+import { getKeepalive, setKeepalive, type KeepaliveState } from '../../../index';
 import { captureLine, reportConnected, safeSystemDefaults } from '../announce';
-import { parseArgs, parseDuration, parseHostPort } from '../args';
-import { flowFilter, tryCapture } from '../capture';
+import { parseArgs, parseDuration, parseHostPort } from '../../terminal/args';
+import { flowFilter, tryCapture } from '../../live/wire/capture';
 import { settingsTable } from '../describe';
-import { CliError, exitCodeForSignal, ExitCode, usageError } from '../exit';
-import { formatElapsed, formatEndpoint } from '../format';
-import { CONNECT_HELP } from '../help';
-import { Controls, Monitor } from '../monitor';
-import { Reporter } from '../output';
+import { CliError, exitCodeForSignal, ExitCode, usageError } from '../../terminal/exit';
+import { formatElapsed, formatEndpoint } from '../../terminal/format';
+import { CONNECT_HELP } from '../../terminal/help';
+import { Controls, Monitor } from '../../live/monitor';
+import { Reporter } from '../../terminal/output';
 import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
-import { ConnectionWatcher, describeConnection, type Outcome } from '../watcher';
-import { SignalGate } from '../signals';
+import { ConnectionWatcher, describeConnection, type Outcome } from '../../live/watcher';
+import { SignalGate } from '../../terminal/signals';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 

@@ -1,13 +1,13 @@
 // `tcp-keepalive defaults`: the system defaults, where they come from, and
 // the sysctl names to change them.
-import { diagnostics, retransmissionLimit } from '../../diagnostics';
-import { systemDefaults } from '../../index';
-import { parseArgs } from '../args';
+import { diagnostics, retransmissionLimit } from '../../../diagnostics';
+import { systemDefaults } from '../../../index';
+import { parseArgs } from '../../terminal/args';
 import { defaultNames, detectionSentence } from '../describe';
-import { CliError, ExitCode, usageError } from '../exit';
-import { formatSetting } from '../format';
-import { DEFAULTS_HELP } from '../help';
-import { Reporter } from '../output';
+import { CliError, ExitCode, usageError } from '../../terminal/exit';
+import { formatSetting } from '../../terminal/format';
+import { DEFAULTS_HELP } from '../../terminal/help';
+import { Reporter } from '../../terminal/output';
 
 export function runDefaults(argv: readonly string[]): number {
   const args = parseArgs('defaults', argv, [

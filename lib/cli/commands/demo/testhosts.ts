@@ -13,7 +13,7 @@
 //    are killed before their namespace is deleted.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { diagnostics } from '../diagnostics';
+import { diagnostics } from '../../../diagnostics';
 
 const execFileAsync = promisify(execFile);
 

@@ -3,10 +3,10 @@
 // read from /proc/PID/environ with the register entry point's own parser.
 // A default installed by setDefaultKeepalive() in code leaves no trace there.
 import { readFileSync } from 'node:fs';
-import { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from '../diagnostics';
-import type { KeepaliveOptions, KeepaliveState } from '../index';
-import { escapeBytes } from './escape';
-import { formatSetting } from './format';
+import { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from '../../../diagnostics';
+import type { KeepaliveOptions, KeepaliveState } from '../../../index';
+import { escapeBytes } from '../../terminal/escape';
+import { formatSetting } from '../../terminal/format';
 
 const REGISTER = 'tcp-keepalive/register';
 

@@ -12,16 +12,16 @@ import {
   systemDefaults,
   type KeepaliveState,
   type SystemDefaults,
-} from '../../index';
-import { diagnostics, duplicateDescriptor, openProcess, processKeepalive, processSockets, SocketTable, systemDefaultsIn, type BriefTcpInfo, type SocketBrief } from '../../diagnostics';
-import { parseArgs, parseInteger } from '../args';
-import { carriesConfigured, configuredJson, configuredKeepalive, describeConfigured } from '../configured';
-import { escapeBytes } from '../escape';
-import { CliError, ExitCode, usageError } from '../exit';
-import { formatCountdown, formatEndpoint, formatSetting } from '../format';
-import { INSPECT_HELP } from '../help';
-import { Reporter } from '../output';
-import { nextProbe, type NextProbe } from '../timers';
+} from '../../../index';
+import { diagnostics, duplicateDescriptor, openProcess, processKeepalive, processSockets, SocketTable, systemDefaultsIn, type BriefTcpInfo, type SocketBrief } from '../../../diagnostics';
+import { parseArgs, parseInteger } from '../../terminal/args';
+import { carriesConfigured, configuredJson, configuredKeepalive, describeConfigured } from './configured';
+import { escapeBytes } from '../../terminal/escape';
+import { CliError, ExitCode, usageError } from '../../terminal/exit';
+import { formatCountdown, formatEndpoint, formatSetting } from '../../terminal/format';
+import { INSPECT_HELP } from '../../terminal/help';
+import { Reporter } from '../../terminal/output';
+import { nextProbe, type NextProbe } from '../../live/timers';
 import { parseVerdictOptions, reportVerdict, socketRecord, VerdictBuilder, VERDICT_OPTIONS } from '../verdict';
 
 const AF_INET = 2;

@@ -2,20 +2,20 @@
 // the options of its listening socket (which accepted connections inherit),
 // then each connection as it comes, is probed and ends.
 import net from 'node:net';
-import { getKeepalive, getTcpInfo, setKeepalive, type KeepaliveState } from '../../index';
+import { getKeepalive, getTcpInfo, setKeepalive, type KeepaliveState } from '../../../index';
 import { captureLine, reportConnected, safeSystemDefaults } from '../announce';
-import { parseArgs, parseHostPort } from '../args';
-import { flowFilter, tryCapture } from '../capture';
+import { parseArgs, parseHostPort } from '../../terminal/args';
+import { flowFilter, tryCapture } from '../../live/wire/capture';
 import { settingsTable } from '../describe';
-import { CliError, exitCodeForSignal, ExitCode, usageError } from '../exit';
-import { formatEndpoint, plural, unmapIPv4 } from '../format';
-import { LISTEN_HELP } from '../help';
-import { Controls, Monitor, type QuitReason } from '../monitor';
-import { Reporter } from '../output';
+import { CliError, exitCodeForSignal, ExitCode, usageError } from '../../terminal/exit';
+import { formatEndpoint, plural, unmapIPv4 } from '../../terminal/format';
+import { LISTEN_HELP } from '../../terminal/help';
+import { Controls, Monitor, type QuitReason } from '../../live/monitor';
+import { Reporter } from '../../terminal/output';
 import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
 import { parseVerdictOptions, reportVerdict, socketRecord, verdict, VERDICT_OPTIONS } from '../verdict';
-import { ConnectionWatcher, describeConnection } from '../watcher';
-import { SignalGate } from '../signals';
+import { ConnectionWatcher, describeConnection } from '../../live/watcher';
+import { SignalGate } from '../../terminal/signals';
 
 function listenFailure(error: NodeJS.ErrnoException, where: string): CliError {
   const code = error.code ?? 'ERROR';

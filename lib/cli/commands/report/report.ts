@@ -20,11 +20,11 @@ import {
   systemDefaults,
   type KeepaliveField,
   type KeepaliveState,
-} from '../../index';
-import { keepaliveFields as FIELDS } from '../../diagnostics';
-import { parseArgs } from '../args';
-import { escapeLines } from '../escape';
-import { CliError, ExitCode, usageError } from '../exit';
+} from '../../../index';
+import { keepaliveFields as FIELDS } from '../../../diagnostics';
+import { parseArgs } from '../../terminal/args';
+import { escapeLines } from '../../terminal/escape';
+import { CliError, ExitCode, usageError } from '../../terminal/exit';
 
 export const REPORT_HELP = `Usage: tcp-keepalive report [--json | --markdown] [--expect FIELDS]
 

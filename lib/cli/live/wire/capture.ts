@@ -1,8 +1,8 @@
 // One connection's packets, from the addon's AF_PACKET capture (Linux, root
 // or CAP_NET_RAW). The kernel filters by 4-tuple; this decodes the records.
 import { closeSync } from 'node:fs';
-import { formatAddress, openCapture, packetRecordSize, readCapture, setCaptureFlow, type FlowFilter } from '../diagnostics';
-import { unmapIPv4 } from './format';
+import { formatAddress, openCapture, packetRecordSize, readCapture, setCaptureFlow, type FlowFilter } from '../../../diagnostics';
+import { unmapIPv4 } from '../../terminal/format';
 
 export type { FlowFilter };
 

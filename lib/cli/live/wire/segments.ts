@@ -6,7 +6,7 @@
 //  - "TCP Keep-Alive ACK": an empty ACK right after a keep-alive from the
 //    other side.
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Segment } from './capture';
-import { formatEndpoint } from './format';
+import { formatEndpoint } from '../../terminal/format';
 
 export type SegmentLabel = 'TCP Keep-Alive' | 'TCP Keep-Alive ACK' | 'SYN' | 'SYN-ACK' | 'FIN' | 'RST' | 'data' | 'ACK';
 
