@@ -21,7 +21,8 @@ import {
   type Sample,
 } from '../../lib/cli/live/ledger';
 import { LATE_LOOK_MS, LOOK_AFTER_DUE_MS, nextLookAt } from '../../lib/cli/live/schedule';
-import { statusLine, statusText, type ConnectionView } from '../../lib/cli/live/watch-view';
+import type { ConnectionView } from '../../lib/cli/live/connection-view';
+import { statusLine, statusText } from '../../lib/cli/live/watch-view';
 import type { KeepaliveState, TcpInfo } from '../../lib/index';
 
 const T0 = 1_000_000;

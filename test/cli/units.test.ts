@@ -2,12 +2,11 @@
 // Wireshark-style labels, /proc/net/tcp parsing and detection times.
 import { describe, expect, it } from 'vitest';
 import { parseArgs, parseDuration, parseHostPort, parseInteger } from '../../lib/cli/terminal/args';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/live/wire/capture';
+import { FlowAnalyzer, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/live/wire/segments';
 import { CliError } from '../../lib/cli/terminal/exit';
 import { formatElapsed, formatEndpoint, formatSetting } from '../../lib/cli/terminal/format';
 import { formatIPv6 } from '../../lib/diagnostics';
 import { parseProcTcp } from '../helpers/procnet';
-import { FlowAnalyzer } from '../../lib/cli/live/wire/segments';
 import { detectionTime } from '../../lib/cli/commands/settings';
 
 function usage(run: () => unknown): string {

@@ -1,13 +1,13 @@
 // What one watched connection prints: each event as a line for people (after
 // the connection's prefix) and as a JSON event (with its id).
 import type { KeepaliveState, TcpStateName } from '../../index';
-import type { Segment } from './wire/capture';
+import type { ConnectionView } from './connection-view';
 import { endFields, type Outcome, type WatchedFacts } from './ending';
 import { plural } from '../terminal/format';
 import type { LedgerEvent } from './ledger';
 import type { Reporter } from '../terminal/output';
-import type { SegmentLabel } from './wire/segments';
-import { ledgerOutput, packetFields, statusFields, type ConnectionView } from './watch-view';
+import { ledgerOutput, packetFields, statusFields } from './watch-view';
+import type { Segment, SegmentLabel } from './wire/segments';
 
 // Emitted at most this often per connection in --json mode.
 export const STATUS_EVERY_MS = 1000;

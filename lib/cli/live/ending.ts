@@ -5,7 +5,7 @@ import type { KeepaliveState } from '../../index';
 import { ExitCode, type ExitCodeValue } from '../terminal/exit';
 import { formatElapsed, plural } from '../terminal/format';
 import { probeDue } from './ledger';
-import { unansweredNow, type ConnectionView } from './watch-view';
+import { unansweredNow, type ConnectionView } from './connection-view';
 
 export type EndReason = 'ETIMEDOUT' | 'ECONNRESET' | 'closed-by-peer' | 'error' | 'interrupted' | 'stopped';
 

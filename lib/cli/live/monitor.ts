@@ -7,11 +7,11 @@
 import os from 'node:os';
 import type { PacketCapture } from './wire/capture';
 import type { Reporter } from '../terminal/output';
-import { PacketFeed } from './wire/packet-feed';
+import type { ProbeTrigger } from './on-demand';
+import { PacketFeed, type FlowOwner } from './wire/packet-feed';
 import { Schedule } from './schedule';
-import { SlowLook } from './slow-look';
-import { statusLine } from './watch-view';
-import type { ConnectionWatcher, ProbeTrigger } from './watcher';
+import { SlowLook, type LookedAt } from './slow-look';
+import { statusLine, type StatusEntry } from './watch-view';
 
 // Every connection is looked at this often, and --json status events follow it.
 export const SLOW_LOOK_MS = 1000;
@@ -23,9 +23,20 @@ const MIN_WAKE_GAP_MS = 20;
 // A look asked for by an event (data, FIN, the end of a probe on demand) waits this long for others.
 const SOON_MS = 20;
 
-export class Monitor {
-  private readonly watchers = new Set<ConnectionWatcher>();
-  private readonly byFlow = new Map<string, ConnectionWatcher>();
+/** A watched connection as the Monitor runs it (a ConnectionWatcher, watcher.ts). */
+export interface WatchedConnection extends FlowOwner, LookedAt, StatusEntry {
+  /** The same for both directions: how packets are handed over. */
+  readonly flowKey: string;
+  attach(hooks: { flushPackets(): void; lookSoon(): void }): void;
+  onEnd(listener: () => void): void;
+  /** When it next needs a look, ms since the epoch. */
+  dueAt(): number;
+  requestProbe(trigger: ProbeTrigger): Promise<void>;
+}
+
+export class Monitor<Watched extends WatchedConnection = WatchedConnection> {
+  private readonly watchers = new Set<Watched>();
+  private readonly byFlow = new Map<string, Watched>();
   private readonly schedule = new Schedule();
   private readonly packets: PacketFeed;
   private readonly slowLook = new SlowLook();
@@ -41,11 +52,11 @@ export class Monitor {
     this.packets = new PacketFeed(capture, (key) => this.byFlow.get(key), (text) => reporter.note(text));
   }
 
-  get connections(): readonly ConnectionWatcher[] {
+  get connections(): readonly Watched[] {
     return [...this.watchers];
   }
 
-  add(watcher: ConnectionWatcher): void {
+  add(watcher: Watched): void {
     this.watchers.add(watcher);
     this.byFlow.set(watcher.flowKey, watcher);
     watcher.attach({ flushPackets: () => this.packets.read(), lookSoon: () => this.schedule.at(Date.now() + SOON_MS, () => this.wake()) });

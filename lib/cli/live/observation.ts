@@ -4,11 +4,15 @@
 // rules for probes are in ledger.ts.
 import type net from 'node:net';
 import { getKeepalive, getTcpInfo, type KeepaliveState, type TcpStateName } from '../../index';
-import { TCP_ACK, type Segment } from './wire/capture';
-import type { ConnectionOutput } from './connection-output';
-import { captured, newLedger, observe, type Ledger, type Sample, type Step } from './ledger';
-import type { SegmentLabel } from './wire/segments';
-import type { ConnectionView, TimerReading } from './watch-view';
+import type { ConnectionView } from './connection-view';
+import { captured, newLedger, observe, type Ledger, type LedgerEvent, type Sample, type Step, type TimerReading } from './ledger';
+import { TCP_ACK, type Segment, type SegmentLabel } from './wire/segments';
+
+/** Where an observation reports what changed (the connection's output, connection-output.ts). */
+export interface ObservationOutput {
+  state(from: TcpStateName, to: TcpStateName, at: number): void;
+  ledger(events: readonly LedgerEvent[], settings: KeepaliveState): void;
+}
 
 export class Observation {
   /** The keepalive settings in force (a probe on demand changes them for a moment). */
@@ -20,7 +24,7 @@ export class Observation {
 
   constructor(
     private readonly socket: net.Socket,
-    private readonly output: ConnectionOutput,
+    private readonly output: ObservationOutput,
     /** Packets are captured for this connection (otherwise inferred). */
     private readonly packetsCaptured: boolean,
     startedAt: number,

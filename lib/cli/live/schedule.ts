@@ -1,7 +1,7 @@
 // When the live view wakes: one timer for the earliest wake anyone asked
 // for, and when each connection is due for a look. Work happens when
 // something is due, not on a fast tick.
-import { nextProbeAt, type ConnectionView } from './watch-view';
+import { nextProbeAt, type ConnectionView } from './connection-view';
 
 // Looked at this long after a probe falls due: the kernel's timer fires on
 // its clock tick, and on a LAN the answer is back by then.

@@ -4,12 +4,20 @@
 // whose record shows no change since the last read is not decoded again; one
 // the table cannot give reads its own TCP_INFO.
 import { diagnostics, SocketTable } from '../../diagnostics';
-import type { ConnectionWatcher } from './watcher';
+import type net from 'node:net';
+import type { Sample, TimerReading } from './ledger';
+
+/** A watched connection as the slow look reads it (a LookedAt). */
+export interface LookedAt {
+  readonly inode: number | null;
+  readonly socket: Pick<net.Socket, 'localPort'>;
+  look(now: number, sample?: Sample | 'unchanged' | null, timer?: TimerReading | null): void;
+}
 
 export class SlowLook {
   private table: SocketTable | null = null;
   /** What each connection's record showed at the last read of the table. */
-  private readonly fingerprints = new WeakMap<ConnectionWatcher, number>();
+  private readonly fingerprints = new WeakMap<LookedAt, number>();
 
   /** Opens the socket table where there is one (TCP_INFO per connection otherwise). */
   open(): void {
@@ -27,8 +35,8 @@ export class SlowLook {
   }
 
   /** Looks at every watcher. */
-  lookAtAll(watchers: readonly ConnectionWatcher[], now: number): void {
-    const byPort = new Map<number, ConnectionWatcher[]>();
+  lookAtAll(watchers: readonly LookedAt[], now: number): void {
+    const byPort = new Map<number, LookedAt[]>();
     for (const watcher of watchers) {
       if (watcher.inode === null) continue;
       const port = watcher.socket.localPort ?? 0;
@@ -36,7 +44,7 @@ export class SlowLook {
       if (group) group.push(watcher);
       else byPort.set(port, [watcher]);
     }
-    const looked = new Set<ConnectionWatcher>();
+    const looked = new Set<LookedAt>();
     try {
       for (const [port, group] of this.table ? byPort : []) {
         const readAt = Date.now();

@@ -1,23 +1,11 @@
 // What the live view prints for one connection, as pure functions: the
 // ledger's events as lines and JSON fields, and the connection's status
 // (state, countdown to the next probe, unanswered probes, last ACK).
-import type { KeepaliveState, TcpStateName } from '../../index';
-import type { Segment } from './wire/capture';
+import type { KeepaliveState } from '../../index';
 import { formatCountdown, formatElapsed } from '../terminal/format';
-import type { Ledger, LedgerEvent, Sample, TimerReading } from './ledger';
-import { describeFlags, type SegmentLabel } from './wire/segments';
-import { nextProbe, type SocketTimer } from './timers';
-
-export type { TimerReading };
-
-/** What the watcher knows of its connection. */
-export interface ConnectionView {
-  readonly state: TcpStateName;
-  readonly settings: KeepaliveState;
-  readonly sample: Sample | null;
-  readonly timer: TimerReading | null;
-  readonly ledger: Ledger;
-}
+import { nextProbeAt, unansweredNow, type ConnectionView } from './connection-view';
+import type { LedgerEvent } from './ledger';
+import { describeFlags, type Segment, type SegmentLabel } from './wire/segments';
 
 export interface Output {
   /** The event's name; null: a line for people only (no JSON). */
@@ -55,20 +43,6 @@ export function ledgerOutput(event: LedgerEvent, settings: KeepaliveState): Outp
 /** The JSON-only 'packet' event of a captured segment (the text view shows what it meant). */
 export function packetFields(segment: Segment, label: SegmentLabel, outgoing: boolean): Record<string, unknown> {
   return { direction: outgoing ? 'out' : 'in', label, seq: segment.seq, ack: segment.ack, length: segment.payloadLength, window: segment.window, flags: describeFlags(segment.flags) };
-}
-
-export function unansweredNow(view: ConnectionView): number {
-  return Math.max(view.ledger.unanswered, view.sample?.info.probes ?? 0);
-}
-
-/** When this side's next probe leaves, ms since the epoch; null if none is scheduled. */
-export function nextProbeAt(view: ConnectionView): number | null {
-  const { sample, ledger, timer } = view;
-  if (!sample) return null;
-  const lastProbeAgo = ledger.lastProbeAt === null ? null : sample.at - ledger.lastProbeAt;
-  const timerThen: SocketTimer | null = timer ? { timer: timer.timer as SocketTimer['timer'], timerLeftMs: Math.max(0, timer.readAt + timer.timerLeftMs - sample.at) } : null;
-  const next = nextProbe(view.settings, sample.info, timerThen, unansweredNow(view), lastProbeAgo);
-  return next.kind === 'in' ? sample.at + next.ms : null;
 }
 
 export function statusFields(view: ConnectionView, now: number): Record<string, unknown> {

@@ -11,21 +11,16 @@
 import type net from 'node:net';
 import { socketInode } from '../../diagnostics';
 import type { KeepaliveState } from '../../index';
-import type { Segment } from './wire/capture';
 import { ConnectionOutput } from './connection-output';
+import type { ConnectionView } from './connection-view';
 import { EndTracker, watchedFacts, type Outcome } from './ending';
 import { formatEndpoint, unmapIPv4 } from '../terminal/format';
-import type { Sample } from './ledger';
+import type { Sample, TimerReading } from './ledger';
 import { Observation } from './observation';
 import { OnDemandProber, type ProbeTrigger } from './on-demand';
 import type { Reporter } from '../terminal/output';
 import { nextLookAt } from './schedule';
-import { endpointKey, flowKey, type SegmentLabel } from './wire/segments';
-import type { ConnectionView, TimerReading } from './watch-view';
-
-export type { EndReason, Outcome } from './ending';
-export type { ProbeTrigger } from './on-demand';
-export type { TimerReading } from './watch-view';
+import { endpointKey, flowKey, type Segment, type SegmentLabel } from './wire/segments';
 
 export interface WatcherOptions {
   /** Connection id in events (1, 2, ... for listen; 'A' in the demo). */

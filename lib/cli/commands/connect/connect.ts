@@ -13,7 +13,8 @@ import { CONNECT_HELP } from '../../terminal/help';
 import { Controls, Monitor } from '../../live/monitor';
 import { Reporter } from '../../terminal/output';
 import { parseWatchSettings, WATCH_OPTIONS } from '../settings';
-import { ConnectionWatcher, describeConnection, type Outcome } from '../../live/watcher';
+import type { Outcome } from '../../live/ending';
+import { ConnectionWatcher, describeConnection } from '../../live/watcher';
 import { SignalGate } from '../../terminal/signals';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

@@ -92,7 +92,7 @@ export async function runListen(argv: readonly string[]): Promise<number> {
   const { capture, reason } = tryCapture(flowFilter(address.address, address.port, '', 0));
   const mode = capture ? 'packets' : 'inferred';
   const binding = describeBinding(address.address, address.port);
-  const monitor: Monitor = new Monitor(
+  const monitor: Monitor<ConnectionWatcher> = new Monitor<ConnectionWatcher>(
     reporter,
     capture,
     (): string => `listening on ${binding.text}, ${plural(monitor.connections.length, 'connection')}`,

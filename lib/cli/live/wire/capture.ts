@@ -3,35 +3,9 @@
 import { closeSync } from 'node:fs';
 import { formatAddress, openCapture, packetRecordSize, readCapture, setCaptureFlow, type FlowFilter } from '../../../diagnostics';
 import { unmapIPv4 } from '../../terminal/format';
-
-export type { FlowFilter };
-
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
+import type { Segment } from './segments';
 
 const PACKET_OUTGOING = 4;
-
-/** One TCP segment as the kernel saw it leave or arrive. */
-export interface Segment {
-  /** Kernel timestamp, ms since the epoch. */
-  readonly timeMs: number;
-  readonly ifindex: number;
-  /** Captured on its way out of this host. */
-  readonly outgoing: boolean;
-  readonly family: 4 | 6;
-  readonly flags: number;
-  readonly srcAddress: string;
-  readonly srcPort: number;
-  readonly dstAddress: string;
-  readonly dstPort: number;
-  readonly seq: number;
-  readonly ack: number;
-  readonly payloadLength: number;
-  readonly window: number;
-}
 
 /** Builds the filter for a flow, from addresses as Node reports them. */
 export function flowFilter(localAddress: string, localPort: number, remoteAddress: string, remotePort: number): FlowFilter {

@@ -1,8 +1,8 @@
 // The packet capture as the live view reads it: each segment labelled by its
 // flow's analyzer (which remembers what the flow sent before) and handed to
 // the connection that owns the flow.
-import type { PacketCapture, Segment } from './capture';
-import { FlowAnalyzer, segmentFlowKey, type SegmentLabel } from './segments';
+import type { PacketCapture } from './capture';
+import { FlowAnalyzer, segmentFlowKey, type Segment, type SegmentLabel } from './segments';
 
 // Flows seen on the wire but never claimed by a connection are forgotten.
 const UNCLAIMED_FLOW_TTL_MS = 30_000;

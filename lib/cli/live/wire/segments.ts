@@ -5,8 +5,32 @@
 //    kernel sends snd_una - 1 so that the peer must answer with an ACK).
 //  - "TCP Keep-Alive ACK": an empty ACK right after a keep-alive from the
 //    other side.
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Segment } from './capture';
 import { formatEndpoint } from '../../terminal/format';
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
+/** One TCP segment as the kernel saw it leave or arrive. */
+export interface Segment {
+  /** Kernel timestamp, ms since the epoch. */
+  readonly timeMs: number;
+  readonly ifindex: number;
+  /** Captured on its way out of this host. */
+  readonly outgoing: boolean;
+  readonly family: 4 | 6;
+  readonly flags: number;
+  readonly srcAddress: string;
+  readonly srcPort: number;
+  readonly dstAddress: string;
+  readonly dstPort: number;
+  readonly seq: number;
+  readonly ack: number;
+  readonly payloadLength: number;
+  readonly window: number;
+}
 
 export type SegmentLabel = 'TCP Keep-Alive' | 'TCP Keep-Alive ACK' | 'SYN' | 'SYN-ACK' | 'FIN' | 'RST' | 'data' | 'ACK';
 
