@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+// lib/cli/: the `tcp-keepalive` command. main.ts dispatches and loads each
+// command on demand from commands/; terminal/ is what talks to the terminal
+// and files, live/ the live view of watched connections.
+// May import: nothing of the library but ../index.ts and ../diagnostics/
+// (its index), held by test/cli/boundary.test.ts.
+//
 // The `tcp-keepalive` command. Each command returns its exit code or throws a
 // CliError; anything else is a bug, reported as one line with exit code 1
 // (the stack with TCP_KEEPALIVE_DEBUG=1).

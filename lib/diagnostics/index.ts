@@ -1,8 +1,14 @@
-// What the `tcp-keepalive` command needs beyond the public API, in one
-// explicit module: packet capture, other processes' descriptors, another
-// namespace's defaults, and the kernel's socket table (sock_diag). Each is a
-// capability of the addon, absent where the OS has no such thing; the
-// command asks `diagnostics` rather than the OS name. Not a public API.
+// lib/diagnostics/: what the command needs beyond the public API, one file
+// per part (capabilities, calls, capture, processes, records, brief,
+// addresses, socket-table); this index is the one door the command uses.
+// May import: the library's own modules (../native, ../keepalive,
+// ../errors, ...); never ../cli/. Parts import each other only downwards
+// (socket-table on records, brief and addresses).
+//
+// Packet capture, other processes' descriptors, another namespace's
+// defaults, and the kernel's socket table (sock_diag): each a capability of
+// the addon, absent where the OS has no such thing; the command asks
+// `diagnostics` rather than the OS name. Not a public API.
 export { diagnostics, retransmissionLimit, type DiagnosticsCapabilities } from './capabilities';
 export { openCapture, packetRecordSize, readCapture, setCaptureFlow, type FlowFilter } from './capture';
 export { duplicateDescriptor, openProcess, processKeepalive, processSockets, socketInode, systemDefaultsIn } from './processes';

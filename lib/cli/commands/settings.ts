@@ -1,3 +1,11 @@
+// lib/cli/commands/: one folder per command (advise, connect, defaults,
+// demo, inspect, listen, report), its run function loaded by main.ts, with
+// the helpers only it uses; beside them what several commands share:
+// settings (this file), describe, announce, verdict.
+// May import: ../terminal/, ../live/, ../../index.ts, ../../diagnostics.
+// A command never imports another command's folder; the shared files here
+// import only ../terminal/ and the library.
+//
 // Keepalive settings from the command line, checked against what this
 // kernel accepts before anything is opened, and what they mean in time.
 import { capabilities, type KeepaliveOptions, type KeepaliveState } from '../../index';

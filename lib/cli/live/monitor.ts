@@ -1,3 +1,12 @@
+// lib/cli/live/: the live view of watched connections (connect, listen,
+// demo): the Monitor (when to look), a ConnectionWatcher per connection,
+// what it knows (observation, connection-view) and the pure rules and text
+// beside it (ledger, ending, watch-view, schedule, timers), probes on
+// demand, and the wire/ it reads.
+// May import: ../terminal/, ./wire/, ../../index.ts, ../../diagnostics;
+// never ../commands/. A file lower in the chain never imports one above it
+// (monitor -> watcher -> outputs -> connection-view -> ledger, timers).
+//
 // The live view's engine. It does work when something is due, not on a
 // fast tick: a connection's next keepalive probe (from its settings,
 // TCP_INFO and the kernel's timer), a packet or an event of the socket, and

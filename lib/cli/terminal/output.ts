@@ -1,3 +1,10 @@
+// lib/cli/terminal/: what talks to the terminal and files: the command line
+// (args), exit codes and CliError (exit), help texts, escaping, formats,
+// the Reporter (output, the one door to the terminal), signals, and child
+// processes that speak JSON lines.
+// May import: ../../diagnostics (durations) and node:*; nothing else of
+// lib/cli.
+//
 // Where the command writes: on a terminal, event lines with a status line
 // kept up to date in place below them; piped, one line per event; with
 // --json, one JSON object per line for scripts. Every text line passes

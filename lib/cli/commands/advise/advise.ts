@@ -1,3 +1,7 @@
+// lib/cli/commands/advise/: the `advise` command.
+// May import: ../ (what commands share), ../../terminal/, ../../live/,
+// ../../../index.ts, ../../../diagnostics; no other command's folder.
+//
 // `tcp-keepalive advise --detect-within 30s [--idle-timeout 350s]
 // [--connections 10000] [--busy] [--json]`: keepalive values that find a dead
 // peer within the bound and keep middlebox mappings alive, what the probes

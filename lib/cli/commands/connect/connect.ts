@@ -1,3 +1,7 @@
+// lib/cli/commands/connect/: the `connect` command.
+// May import: ../ (what commands share), ../../terminal/, ../../live/,
+// ../../../index.ts, ../../../diagnostics; no other command's folder.
+//
 // `tcp-keepalive connect HOST:PORT`: connect, apply the options, show what
 // the kernel holds, then watch the connection live until it ends.
 import { lookup } from 'node:dns/promises';

@@ -1,3 +1,7 @@
+// lib/cli/commands/defaults/: the `defaults` command.
+// May import: ../ (what commands share), ../../terminal/, ../../live/,
+// ../../../index.ts, ../../../diagnostics; no other command's folder.
+//
 // `tcp-keepalive defaults`: the system defaults, where they come from, and
 // the sysctl names to change them.
 import { diagnostics, retransmissionLimit } from '../../../diagnostics';

@@ -1,3 +1,7 @@
+// lib/cli/commands/demo/: the `demo` command and its two namespaced test hosts (testhosts.ts, also used by the tests).
+// May import: ../ (what commands share), ../../terminal/, ../../live/,
+// ../../../index.ts, ../../../diagnostics; no other command's folder.
+//
 // `tcp-keepalive demo` (`npm run demo`): why keepalive matters, shown live.
 //
 // As root: two namespaced test hosts; the client holds two connections to

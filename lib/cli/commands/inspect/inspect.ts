@@ -1,3 +1,7 @@
+// lib/cli/commands/inspect/: the `inspect` command and what a process was configured with (configured.ts).
+// May import: ../ (what commands share), ../../terminal/, ../../live/,
+// ../../../index.ts, ../../../diagnostics; no other command's folder.
+//
 // `tcp-keepalive inspect PID` (Linux): every TCP socket of a running process,
 // whatever its language, with the keepalive settings in force, the time to
 // the next probe and the unanswered probes. Each socket is read through a

@@ -1,3 +1,7 @@
+// lib/cli/commands/listen/: the `listen` command.
+// May import: ../ (what commands share), ../../terminal/, ../../live/,
+// ../../../index.ts, ../../../diagnostics; no other command's folder.
+//
 // `tcp-keepalive listen [HOST:]PORT`: a server that shows the defaults and
 // the options of its listening socket (which accepted connections inherit),
 // then each connection as it comes, is probed and ends.

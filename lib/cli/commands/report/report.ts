@@ -1,3 +1,7 @@
+// lib/cli/commands/report/: the `report` command.
+// May import: ../ (what commands share), ../../terminal/, ../../live/,
+// ../../../index.ts, ../../../diagnostics; no other command's folder.
+//
 // `tcp-keepalive report`: what this OS, kernel and Node honour, found by
 // trying it on loopback connections, not read from a table. Each option is
 // set and read back (through the library, and as the raw socket option to

@@ -1,3 +1,10 @@
+// lib/cli/live/wire/: the live view's wire reading: the capture of a
+// connection's packets (capture), what a segment is and how Wireshark would
+// label it (segments), and the feed that hands each labelled segment to its
+// connection (packet-feed).
+// May import: ../../terminal/, ../../../diagnostics; nothing else of the
+// live view.
+//
 // One connection's packets, from the addon's AF_PACKET capture (Linux, root
 // or CAP_NET_RAW). The kernel filters by 4-tuple; this decodes the records.
 import { closeSync } from 'node:fs';

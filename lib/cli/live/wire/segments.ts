@@ -1,5 +1,6 @@
-// Labels segments the way Wireshark's TCP analysis does, so that what the
-// command shows matches what people see in a capture:
+// One TCP segment as captured (its fields and flags), labelled the way
+// Wireshark's TCP analysis does, so that what the command shows matches
+// what people see in a capture:
 //  - "TCP Keep-Alive": no SYN/FIN/RST, 0 or 1 byte of payload, and a
 //    sequence number one below the next one expected from that side (the
 //    kernel sends snd_una - 1 so that the peer must answer with an ACK).
