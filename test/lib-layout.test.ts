@@ -1,7 +1,7 @@
 // lib/ is laid out as its architecture: no import cycle, no chain of
 // imports deeper than MAX_DEPTH modules (a module counted above everything it
-// imports), at most MAX_CLI_TOP files at the top of lib/cli, and every folder
-// opened by its header. Imports are read with TypeScript's own scanner
+// imports), at most MAX_CLI_TOP files at the top of lib/cli, every folder
+// opened by its header, and each folder importing only what its header says. Imports are read with TypeScript's own scanner
 // (ts.preProcessFile): `import type`, re-exports and import() count too.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -115,6 +115,44 @@ it('opens every folder of lib/ with a header saying what lives there and what it
     const own = headers.filter((found) => found.folder === name);
     if (own.length !== 1) problems.push(`${name}/ has ${own.length} headers (one file should open with "// ${name}/: ...")`);
     for (const { file, text } of own) if (!/May import:/.test(text)) problems.push(`${relative(file)}: the header of ${name}/ does not say what it may import ("May import: ...")`);
+  }
+  expect(problems).toEqual([]);
+});
+
+// What each folder may import, as its header says (folders of lib/, or one
+// module by its file); a command's folder may also import itself. Outside
+// lib/cli the command is held to lib/index.ts and lib/diagnostics/index.ts
+// by test/cli/boundary.test.ts as well.
+const COMMAND = /^lib\/cli\/commands\/[^/]+$/;
+const MAY_IMPORT: Record<string, readonly string[]> = {
+  lib: ['lib'],
+  'lib/diagnostics': ['lib', 'lib/diagnostics'],
+  'lib/cli': ['lib/cli/terminal', 'commands'],
+  'lib/cli/terminal': ['lib/cli/terminal', 'lib/diagnostics/index.ts'],
+  'lib/cli/live/wire': ['lib/cli/live/wire', 'lib/cli/terminal', 'lib/diagnostics/index.ts'],
+  'lib/cli/live': ['lib/cli/live', 'lib/cli/live/wire', 'lib/cli/terminal', 'lib/index.ts', 'lib/diagnostics/index.ts'],
+  'lib/cli/commands': ['lib/cli/commands', 'lib/cli/terminal', 'lib/index.ts', 'lib/diagnostics/index.ts'],
+  command: ['lib/cli/commands', 'lib/cli/terminal', 'lib/cli/live', 'lib/cli/live/wire', 'lib/index.ts', 'lib/diagnostics/index.ts'],
+};
+
+it('keeps each folder to what its header says it may import', () => {
+  const name = (file: string): string => relative(file).split(path.sep).join('/');
+  const problems: string[] = [];
+  for (const [file, targets] of IMPORTS) {
+    const folder = path.posix.dirname(name(file));
+    const rules = MAY_IMPORT[COMMAND.test(folder) ? 'command' : folder];
+    if (!rules) {
+      problems.push(`${folder}/ has no import rule here`);
+      continue;
+    }
+    for (const target of targets) {
+      const to = name(target);
+      const toFolder = path.posix.dirname(to);
+      const ok =
+        toFolder === folder ||
+        rules.some((rule) => rule === to || rule === toFolder || (rule === 'commands' && COMMAND.test(toFolder)));
+      if (!ok) problems.push(`${name(file)} imports ${to}`);
+    }
   }
   expect(problems).toEqual([]);
 });
