@@ -171,7 +171,7 @@ async function measureInspect(cli: string, sockets: number, rounds: number): Pro
     const ss: { s: number; mib: number }[] = [];
     const nodeStart: { s: number; mib: number }[] = [];
     const floor: { s: number; mib: number }[] = [];
-    const diagnostics = path.join(ROOT, 'dist', 'diagnostics.js');
+    const diagnostics = path.join(ROOT, 'dist', 'diagnostics', 'index.js');
     for (let round = 0; round < rounds; round++) {
       inspect.push(timed(process.execPath, [cli, 'inspect', String(holder.pid)]));
       ss.push(timed('ss', ['-tnpo']));

@@ -1,3 +1,10 @@
+// lib/: the library. index.ts (index.mts for ES modules) is the public API;
+// beside it the facade's modules (validation, errors, target resolution,
+// the addon's loader), the entry points net-keepalive and register, and two
+// folders: diagnostics/ (what the command needs beyond the API) and cli/
+// (the command).
+// May import: node:*, the addon (through native.ts), ../binding.d.ts; the
+// facade never imports diagnostics/ or cli/.
 /**
  * tcp-keepalive: full, honest control of TCP keepalive.
  *

@@ -64,7 +64,7 @@ const readKeepaliveFields = slotReader<KeepaliveState>(
 
 /**
  * The state in `s` from slot `at` on, laid out as getKeepalive writes it:
- * what the binding just wrote to `slots` by default; lib/diagnostics.ts reads
+ * what the binding just wrote to `slots` by default; lib/diagnostics/ reads
  * many at once from processKeepalive's records.
  */
 export function keepaliveFromSlots(s: Float64Array = slots, at = 0): KeepaliveState {
@@ -274,7 +274,7 @@ const readTcpInfo = slotReader<TcpInfo>(
   binding.tcpStates,
 );
 
-/** TCP_INFO in `s` from slot `at` on, laid out as getTcpInfo writes it (a sock_diag record's too, lib/diagnostics.ts). */
+/** TCP_INFO in `s` from slot `at` on, laid out as getTcpInfo writes it (a sock_diag record's too, lib/diagnostics/). */
 export function tcpInfoFromSlots(s: Float64Array, at: number): TcpInfo {
   return readTcpInfo(s, at);
 }

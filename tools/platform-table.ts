@@ -30,7 +30,7 @@ const RUNS: ReadonlyArray<{ file: string; label: string; how: string }> = [
   { file: 'linux-arm64-qemu', label: 'Linux arm64, under qemu-user', how: 'npm run test:arm64 (report --json under qemu-aarch64)' },
 ];
 
-// The subset of lib/cli/commands/report.ts's Report this table reads.
+// The subset of lib/cli/commands/report/report.ts's Report this table reads.
 interface Attempt {
   value: number;
   result: string;

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
+// lib/cli/: the `tcp-keepalive` command. main.ts dispatches and loads each
+// command on demand from commands/; terminal/ is what talks to the terminal
+// and files, live/ the live view of watched connections.
+// May import: nothing of the library but ../index.ts and ../diagnostics/
+// (its index), held by test/cli/boundary.test.ts.
+//
 // The `tcp-keepalive` command. Each command returns its exit code or throws a
 // CliError; anything else is a bug, reported as one line with exit code 1
 // (the stack with TCP_KEEPALIVE_DEBUG=1).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { escapeText } from './escape';
-import { CliError, ExitCode } from './exit';
-import { MAIN_HELP } from './help';
+import { escapeText } from './terminal/escape';
+import { CliError, ExitCode } from './terminal/exit';
+import { MAIN_HELP } from './terminal/help';
 
 function version(): string {
   try {
@@ -32,19 +38,19 @@ async function run(argv: readonly string[]): Promise<number> {
       return ExitCode.OK;
     // Loaded on demand: `defaults` should not pay for the live view.
     case 'defaults':
-      return (await import('./commands/defaults.js')).runDefaults(rest);
+      return (await import('./commands/defaults/defaults.js')).runDefaults(rest);
     case 'connect':
-      return (await import('./commands/connect.js')).runConnect(rest);
+      return (await import('./commands/connect/connect.js')).runConnect(rest);
     case 'listen':
-      return (await import('./commands/listen.js')).runListen(rest);
+      return (await import('./commands/listen/listen.js')).runListen(rest);
     case 'inspect':
-      return (await import('./commands/inspect.js')).runInspect(rest);
+      return (await import('./commands/inspect/inspect.js')).runInspect(rest);
     case 'demo':
-      return (await import('./commands/demo.js')).runDemo(rest);
+      return (await import('./commands/demo/demo.js')).runDemo(rest);
     case 'report':
-      return (await import('./commands/report.js')).runReport(rest);
+      return (await import('./commands/report/report.js')).runReport(rest);
     case 'advise':
-      return (await import('./commands/advise.js')).runAdvise(rest);
+      return (await import('./commands/advise/advise.js')).runAdvise(rest);
     default:
       throw new CliError(`unknown command '${command}' (commands: defaults, connect, listen, inspect, demo, report, advise; see 'tcp-keepalive --help')`, ExitCode.USAGE, 'USAGE');
   }

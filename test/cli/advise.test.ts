@@ -3,8 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { advise } from '../../lib/cli/commands/advise';
-import { CliError } from '../../lib/cli/exit';
+import { advise } from '../../lib/cli/commands/advise/advise';
+import { CliError } from '../../lib/cli/terminal/exit';
 import { parseKeepaliveSpec } from '../../lib/environment';
 import { capabilities } from '../../lib/index';
 import { CLI, ROOT } from '../helpers/command';

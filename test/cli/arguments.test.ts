@@ -2,8 +2,8 @@
 // endpoints and counts, each bad value a usage error (exit code 2) that names
 // what was wrong.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseDuration, parseHostPort, parseInteger } from '../../lib/cli/args';
-import { CliError } from '../../lib/cli/exit';
+import { parseArgs, parseDuration, parseHostPort, parseInteger } from '../../lib/cli/terminal/args';
+import { CliError } from '../../lib/cli/terminal/exit';
 
 function usage(run: () => unknown): string {
   try {

@@ -1,7 +1,7 @@
 // detectionTime(): how long after the last packet the kernel gives up on a
 // silent peer, from the keepalive settings and the user timeout.
 import { describe, expect, it } from 'vitest';
-import { detectionTime } from '../../lib/cli/settings';
+import { detectionTime } from '../../lib/cli/commands/settings';
 
 describe('detectionTime', () => {
   it('is idle + interval x count, or the first probe time past the user timeout', () => {

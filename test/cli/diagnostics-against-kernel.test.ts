@@ -1,4 +1,4 @@
-// lib/diagnostics.ts against the kernel: the sock_diag table agrees with
+// lib/diagnostics/ against the kernel: the sock_diag table agrees with
 // /proc/net/tcp (read independently, test/helpers/procnet.ts) and with
 // getsockopt, filters by port in the kernel, and the reads of another
 // process's sockets agree with what that process holds.

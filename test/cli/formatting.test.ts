@@ -1,7 +1,7 @@
 // How the command writes settings, elapsed times, endpoints and IPv6
 // addresses for people.
 import { describe, expect, it } from 'vitest';
-import { formatElapsed, formatEndpoint, formatSetting } from '../../lib/cli/format';
+import { formatElapsed, formatEndpoint, formatSetting } from '../../lib/cli/terminal/format';
 import { formatIPv6 } from '../../lib/diagnostics';
 
 describe('formatting', () => {

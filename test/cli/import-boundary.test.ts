@@ -1,13 +1,15 @@
 // The command stands on the library: outside lib/cli it imports only the
-// public API (lib/index.ts) and the one module of what the command needs
-// beyond it (lib/diagnostics.ts). A helper it needs goes through diagnostics.
+// public API (lib/index.ts) and the door of what the command needs beyond it
+// (lib/diagnostics/index.ts), never one of diagnostics' parts. A helper it
+// needs goes through that index.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'lib', 'cli');
-const ALLOWED = new Set([path.join(ROOT, 'lib', 'index'), path.join(ROOT, 'lib', 'diagnostics')]);
+// lib/diagnostics is its folder's index.ts, named either way.
+const ALLOWED = new Set([path.join(ROOT, 'lib', 'index'), path.join(ROOT, 'lib', 'diagnostics'), path.join(ROOT, 'lib', 'diagnostics', 'index')]);
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -17,7 +19,7 @@ function sources(dir: string): string[] {
   });
 }
 
-it('imports nothing of the library but lib/index.ts and lib/diagnostics.ts', () => {
+it('imports nothing of the library but lib/index.ts and lib/diagnostics/index.ts', () => {
   const files = sources(CLI);
   expect(files.length).toBeGreaterThan(10);
   const outside: string[] = [];

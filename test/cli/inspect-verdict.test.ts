@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketRecord, verdict, type Finding, type VerdictSocket } from '../../lib/cli/verdict';
+import { socketRecord, verdict, type Finding, type VerdictSocket } from '../../lib/cli/commands/verdict';
 import { canUseNetns, createTestHosts, leftoverNamespaces, type Message, type NodeChild, type TestHosts } from '../helpers/netns';
 import { assertBuilt, killAll, ROOT, runCli, startCli, type CliEvent } from '../helpers/command';
 import { setTimeout as sleep } from 'node:timers/promises';

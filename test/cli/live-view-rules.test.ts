@@ -4,7 +4,7 @@
 // These are logic, not stand-ins for the kernel: the loopback and netns tests
 // run the same rules against real probes.
 import { describe, expect, it } from 'vitest';
-import { describeEnd, endFields, watchedFacts, type EndFacts } from '../../lib/cli/ending';
+import { describeEnd, endFields, watchedFacts, type EndFacts } from '../../lib/cli/live/ending';
 import {
   ACK_JITTER_MS,
   CAPTURE_GRACE_MS,
@@ -19,9 +19,10 @@ import {
   reconcile,
   type Ledger,
   type Sample,
-} from '../../lib/cli/ledger';
-import { LATE_LOOK_MS, LOOK_AFTER_DUE_MS, nextLookAt } from '../../lib/cli/schedule';
-import { statusLine, statusText, type ConnectionView } from '../../lib/cli/watch-view';
+} from '../../lib/cli/live/ledger';
+import { LATE_LOOK_MS, LOOK_AFTER_DUE_MS, nextLookAt } from '../../lib/cli/live/schedule';
+import type { ConnectionView } from '../../lib/cli/live/connection-view';
+import { statusLine, statusText } from '../../lib/cli/live/watch-view';
 import type { KeepaliveState, TcpInfo } from '../../lib/index';
 
 const T0 = 1_000_000;

@@ -6,10 +6,10 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getTcpInfo } from '../../lib/index';
-import { flowFilter, tryCapture } from '../../lib/cli/capture';
-import { Monitor } from '../../lib/cli/monitor';
-import { Reporter } from '../../lib/cli/output';
-import { ConnectionWatcher } from '../../lib/cli/watcher';
+import { flowFilter, tryCapture } from '../../lib/cli/live/wire/capture';
+import { Monitor } from '../../lib/cli/live/monitor';
+import { Reporter } from '../../lib/cli/terminal/output';
+import { ConnectionWatcher } from '../../lib/cli/live/watcher';
 import { needs } from '../helpers/platform';
 import { assertBuilt, isRoot, killAll, runCli, startCli } from '../helpers/command';
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capabilities, constants, systemDefaults } from '../../lib/index';
-import type { Report } from '../../lib/cli/commands/report';
+import type { Report } from '../../lib/cli/commands/report/report';
 import { kernelKeepalive, stateOf } from '../helpers/kernel';
 import { closeAll, connectedPair } from '../helpers/loopback';
 import { needs } from '../helpers/platform';

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { escapeBytes, escapeLines, escapeText } from '../../lib/cli/escape';
+import { escapeBytes, escapeLines, escapeText } from '../../lib/cli/terminal/escape';
 import { needs } from '../helpers/platform';
 import { AS_NOBODY, assertBuilt, CLI, isRoot, killAll, oneLineError, runCli } from '../helpers/command';
 

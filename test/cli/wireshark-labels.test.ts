@@ -1,8 +1,7 @@
 // FlowAnalyzer: the Wireshark-style label the live view gives each captured
 // segment (keep-alives and their ACKs among them), from sequence numbers alone.
 import { describe, expect, it } from 'vitest';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/capture';
-import { FlowAnalyzer } from '../../lib/cli/segments';
+import { FlowAnalyzer, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type Segment } from '../../lib/cli/live/wire/segments';
 
 describe('FlowAnalyzer (Wireshark labels)', () => {
   const client = { address: '10.0.0.1', port: 40000 };

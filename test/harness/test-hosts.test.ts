@@ -258,7 +258,7 @@ needs('netns').describe('netns test hosts', () => {
       });
       // Standalone in a temporary folder: its imports of the command's modules point at the build.
       const built = (name: string): string => JSON.stringify(pathToFileURL(join(__dirname, '..', '..', 'dist', 'cli', `${name}.js`)).href);
-      writeFileSync(compiled, outputText.replace(/(['"])\.\.\/\.\.\/lib\/cli\/(\w+)\1/g, (_, _quote, name: string) => built(name)));
+      writeFileSync(compiled, outputText.replace(/(['"])\.\.\/\.\.\/lib\/cli\/([\w/-]+)\1/g, (_, _quote, name: string) => built(name)));
       const driver = spawn(process.execPath, [HARNESS_DRIVER, compiled, ECHO_SERVER, mode], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -5,7 +5,7 @@ import { chmodSync, cpSync, linkSync, copyFileSync, mkdtempSync, readdirSync, re
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonLinesChild, type JsonMessage } from '../../lib/cli/children';
+import { JsonLinesChild, type JsonMessage } from '../../lib/cli/terminal/children';
 
 // __dirname: vitest provides it, and it type-checks as CommonJS.
 export const ROOT = join(__dirname, '..', '..');
@@ -82,7 +82,7 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** A running command: its output so far, and a way to wait for an event (lib/cli/children.ts). */
+/** A running command: its output so far, and a way to wait for an event (lib/cli/terminal/children.ts). */
 export class CliProcess extends JsonLinesChild {
   readonly done: Promise<CliResult>;
 

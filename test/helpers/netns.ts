@@ -11,7 +11,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
-import { JsonLinesChild, type JsonMessage } from '../../lib/cli/children';
+import { JsonLinesChild, type JsonMessage } from '../../lib/cli/terminal/children';
 import {
   cleanupAll,
   joinNamespaces,
@@ -20,7 +20,7 @@ import {
   trackChild,
   untrackNamespace,
   type VethEnd,
-} from '../../lib/cli/testhosts';
+} from '../../lib/cli/commands/demo/testhosts';
 
 const execFileAsync = promisify(execFile);
 
@@ -108,7 +108,7 @@ export const canUseNetns: NetnsAvailability = {
 // Process-wide bookkeeping and cleanup
 
 // The registry, cleanup, liveness check and sweep are the command's own
-// (lib/cli/testhosts.ts): one manager for the demo's hosts and these.
+// (lib/cli/commands/demo/testhosts.ts): one manager for the demo's hosts and these.
 let counter = 0;
 let handlersInstalled = false;
 let swept = false;
@@ -414,7 +414,7 @@ export async function createTestHosts(opts: CreateTestHostsOptions = {}): Promis
     }
   };
 
-  // The namespaces, the veth pair and IPv4 are made as for the demo (lib/cli/testhosts.ts).
+  // The namespaces, the veth pair and IPv4 are made as for the demo (lib/cli/commands/demo/testhosts.ts).
   const end = (host: TestHost): VethEnd => ({ namespace: host.name, iface: host.iface, address: host.addr, prefix: 30 });
   const byNamespace = (name: string): TestHost => (name === a.name ? a : b);
   for (const host of [a, b]) created.add(host.name);

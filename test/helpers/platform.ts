@@ -4,7 +4,7 @@
  * A test states what it needs: a capability from `capabilities()` ('userTimeout' means the field
  * can be set and read back; 'tcpInfo', 'systemDefaults', 'listenerInheritance') or a fact of the
  * machine that is not a capability of the library (FACTS below: /proc/net, network namespaces,
- * `ss`, pidfd, the command's diagnostics (lib/diagnostics.ts), a C compiler, seccomp, root, the
+ * `ss`, pidfd, the command's diagnostics (lib/diagnostics/), a C compiler, seccomp, root, the
  * options CPython's socket module defines...).
  * Where a need is not met the test is still registered, as a skipped test whose name says why
  * ("... — pending: needs userTimeout, which darwin does not have"): it never fails for the wrong
@@ -41,7 +41,7 @@ const FACTS = {
   netns: () => (canUseNetns.ok ? null : (canUseNetns.reason ?? 'no network namespaces')),
   ss: () => (commandWorks('ss', ['-V']) ? null : '`ss` (iproute2) is not on the PATH'),
   pidfd: () => (binding.pidfdGetfd ? null : 'the addon has no pidfd_getfd here (Linux diagnostics)'),
-  // The command's diagnostics (lib/diagnostics.ts), as the command itself asks for them.
+  // The command's diagnostics (lib/diagnostics/), as the command itself asks for them.
   socketTable: () => (diagnostics.socketTable ? null : 'the addon has no socket table (sock_diag) here'),
   processSockets: () => (diagnostics.processSockets ? null : "the addon cannot read another process's sockets here (pidfd_getfd)"),
   packetCapture: () => (diagnostics.packetCapture ? null : 'the addon has no packet capture (AF_PACKET) here'),

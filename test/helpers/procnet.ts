@@ -1,7 +1,7 @@
 // An independent reader of the kernel's socket table for tests:
 // /proc/PID/net/tcp and tcp6 (Linux), every TCP socket of a network
 // namespace with its state and its timer, the "timer:(keepalive,...)" of
-// `ss -o`. The command reads the same through sock_diag (lib/diagnostics.ts);
+// `ss -o`. The command reads the same through sock_diag (lib/diagnostics/);
 // tests compare the two.
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';

@@ -1,0 +1,77 @@
+// What one watched connection prints: each event as a line for people (after
+// the connection's prefix) and as a JSON event (with its id).
+import type { KeepaliveState, TcpStateName } from '../../index';
+import type { ConnectionView } from './connection-view';
+import { endFields, type Outcome, type WatchedFacts } from './ending';
+import { plural } from '../terminal/format';
+import type { LedgerEvent } from './ledger';
+import type { Reporter } from '../terminal/output';
+import { ledgerOutput, packetFields, statusFields } from './watch-view';
+import type { Segment, SegmentLabel } from './wire/segments';
+
+// Emitted at most this often per connection in --json mode.
+export const STATUS_EVERY_MS = 1000;
+
+// Segments reported as 'packet' events; data and its ACKs would flood the
+// output of a busy connection, and show up as 'data' events instead.
+const REPORTED_LABELS = new Set<SegmentLabel>(['TCP Keep-Alive', 'TCP Keep-Alive ACK', 'RST', 'FIN', 'SYN', 'SYN-ACK']);
+
+export class ConnectionOutput {
+  private lastStatusAt = 0;
+
+  constructor(
+    private readonly reporter: Reporter,
+    private readonly id: number | string,
+    /** Put before each text line ('' for a single connection). */
+    private readonly prefix: string,
+  ) {}
+
+  data(bytes: number): void {
+    this.emit('data', { bytes }, `<- ${plural(bytes, 'byte')} of data (keepalive timer restarts)`);
+  }
+
+  fin(): void {
+    this.emit('fin', {}, '<- FIN: the peer closed the connection');
+  }
+
+  state(from: TcpStateName, to: TcpStateName, at: number): void {
+    this.emit('state', { from, to }, `state ${from} -> ${to}`, at);
+  }
+
+  /** A captured segment, JSON only; only the kinds that matter to keepalive. */
+  packet(segment: Segment, label: SegmentLabel, outgoing: boolean): void {
+    if (REPORTED_LABELS.has(label)) this.emit('packet', packetFields(segment, label, outgoing), null, segment.timeMs);
+  }
+
+  /** The probe ledger's events: probes, answers, notes. */
+  ledger(events: readonly LedgerEvent[], settings: KeepaliveState): void {
+    for (const event of events) {
+      const output = ledgerOutput(event, settings);
+      if (output.name === null) this.reporter.note(`${this.prefix}${output.text}`, output.at);
+      else this.emit(output.name, output.fields, output.text, output.at);
+    }
+  }
+
+  probeRequest(fields: Record<string, unknown>, text: string | null): void {
+    this.emit('probe-request', fields, text);
+  }
+
+  /** In --json mode, the connection's status, at most every STATUS_EVERY_MS. */
+  status(now: number, connection: { view(): ConnectionView }): void {
+    if (!this.reporter.json || now - this.lastStatusAt < STATUS_EVERY_MS) return;
+    this.lastStatusAt = now;
+    // As of this moment, not of the wake (`now`): TCP_INFO and the timer were
+    // read after the wake, and a countdown from it would be longer than the
+    // timer the kernel armed by however late this process ran.
+    const at = Date.now();
+    this.emit('status', statusFields(connection.view(), at), null, at);
+  }
+
+  end(outcome: Outcome, facts: WatchedFacts): void {
+    this.emit('end', endFields(outcome, facts), `connection ended: ${outcome.message}`, facts.now);
+  }
+
+  private emit(event: string, fields: Record<string, unknown>, text: string | null, at: number = Date.now()): void {
+    this.reporter.event(event, { id: this.id, ...fields }, text === null ? null : `${this.prefix}${text}`, at);
+  }
+}
