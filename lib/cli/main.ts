@@ -7,6 +7,7 @@ import path from 'node:path';
 import { escapeText } from './escape';
 import { CliError, ExitCode } from './exit';
 import { MAIN_HELP } from './help';
+import { notACommand } from './unknown-command';
 
 function version(): string {
   try {
@@ -21,11 +22,15 @@ async function run(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
+      // No command is a bad command line (exit code 2): the help goes where
+      // errors go, so that `tcp-keepalive | less` or `$(tcp-keepalive)` is not fed it.
+      process.stderr.write(MAIN_HELP);
+      return ExitCode.USAGE;
     case '-h':
     case '--help':
     case 'help':
       process.stdout.write(MAIN_HELP);
-      return command === undefined ? ExitCode.USAGE : ExitCode.OK;
+      return ExitCode.OK;
     case '-V':
     case '--version':
       process.stdout.write(`${escapeText(version())}\n`);
@@ -46,7 +51,7 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'advise':
       return (await import('./commands/advise.js')).runAdvise(rest);
     default:
-      throw new CliError(`unknown command '${command}' (commands: defaults, connect, listen, inspect, demo, report, advise; see 'tcp-keepalive --help')`, ExitCode.USAGE, 'USAGE');
+      throw notACommand(argv);
   }
 }
 
