@@ -23,6 +23,7 @@ import { settingsTable } from '../describe';
 import { CliError, ExitCode, usageError } from '../exit';
 import { formatElapsed, formatSetting } from '../format';
 import { DEMO_HELP } from '../help';
+import { commandLine } from '../invocation';
 import { Monitor } from '../monitor';
 import { diagnostics, systemDefaultsIn } from '../../diagnostics';
 import { Reporter } from '../output';
@@ -43,7 +44,7 @@ function namespacedHint(failure: string | null): string {
   const support = namespaceSupport();
   if (support.ok && failure === null) return `Without --loopback, the demo also runs ${NAMESPACED_SHOWS}.`;
   if (!support.ok && diagnostics.perNamespace && process.getuid?.() !== 0) {
-    return `As root, the demo also runs ${NAMESPACED_SHOWS}. Run it with: sudo npm run demo`;
+    return `As root, the demo also runs ${NAMESPACED_SHOWS}. Run it with: sudo ${commandLine('demo')}`;
   }
   return `The namespaced version (${NAMESPACED_SHOWS}) cannot run here: ${support.ok ? failure : support.reason}.`;
 }
