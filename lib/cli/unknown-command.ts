@@ -21,6 +21,7 @@ export function notACommand(argv: readonly string[]): CliError {
   const name = first.replace(/^-+/, '').split('=')[0]!;
   const own = first.startsWith('--') ? closest(name, OWN_OPTIONS) : null;
   if (own !== null) return usageError(`unknown option '${first.split('=')[0]}'; did you mean '--${own}'? (see 'tcp-keepalive --help')`);
+  if (first === '-v' || first === '-H') return usageError(`unknown option '${first}'; did you mean '${first === '-v' ? '-V' : '-h'}'? (see 'tcp-keepalive --help')`);
   // An option of a command, put before it (`--json defaults`) or given alone.
   const at = argv.findIndex((word) => (COMMANDS as readonly string[]).includes(word));
   if (at !== -1) {

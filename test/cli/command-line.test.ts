@@ -71,6 +71,7 @@ describe('did you mean', () => {
     );
     // Without a command: -h/--help and -V/--version.
     expect(oneLineError(await runCli(['--verison']))).toBe("tcp-keepalive: unknown option '--verison'; did you mean '--version'? (see 'tcp-keepalive --help')");
+    expect(oneLineError(await runCli(['-v']))).toBe("tcp-keepalive: unknown option '-v'; did you mean '-V'? (see 'tcp-keepalive --help')");
     // Nothing near: no guess.
     expect(oneLineError(await runCli(['defaults', '--bogus']))).toBe("tcp-keepalive: unknown option '--bogus' for 'defaults' (see 'tcp-keepalive defaults --help')");
   });
