@@ -13,6 +13,7 @@ import path from 'node:path';
 import { escapeText } from './terminal/escape';
 import { CliError, ExitCode } from './terminal/exit';
 import { MAIN_HELP } from './terminal/help';
+import { notACommand } from './terminal/unknown-command';
 
 function version(): string {
   try {
@@ -27,11 +28,15 @@ async function run(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
+      // No command is a bad command line (exit code 2): the help goes where
+      // errors go, so that `tcp-keepalive | less` or `$(tcp-keepalive)` is not fed it.
+      process.stderr.write(MAIN_HELP);
+      return ExitCode.USAGE;
     case '-h':
     case '--help':
     case 'help':
       process.stdout.write(MAIN_HELP);
-      return command === undefined ? ExitCode.USAGE : ExitCode.OK;
+      return ExitCode.OK;
     case '-V':
     case '--version':
       process.stdout.write(`${escapeText(version())}\n`);
@@ -52,7 +57,7 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'advise':
       return (await import('./commands/advise/advise.js')).runAdvise(rest);
     default:
-      throw new CliError(`unknown command '${command}' (commands: defaults, connect, listen, inspect, demo, report, advise; see 'tcp-keepalive --help')`, ExitCode.USAGE, 'USAGE');
+      throw notACommand(argv);
   }
 }
 

@@ -18,6 +18,8 @@ const REPORTED_LABELS = new Set<SegmentLabel>(['TCP Keep-Alive', 'TCP Keep-Alive
 
 export class ConnectionOutput {
   private lastStatusAt = 0;
+  /** The time of the latest event printed. */
+  private lastAt = 0;
 
   constructor(
     private readonly reporter: Reporter,
@@ -63,15 +65,20 @@ export class ConnectionOutput {
     // As of this moment, not of the wake (`now`): TCP_INFO and the timer were
     // read after the wake, and a countdown from it would be longer than the
     // timer the kernel armed by however late this process ran.
-    const at = Date.now();
+    const at = Math.max(Date.now(), this.lastAt);
     this.emit('status', statusFields(connection.view(), at), null, at);
   }
 
   end(outcome: Outcome, facts: WatchedFacts): void {
-    this.emit('end', endFields(outcome, facts), `connection ended: ${outcome.message}`, facts.now);
+    // Last, also in time (see emit): the FIN sent while closing may carry a
+    // later capture time within the same millisecond.
+    this.emit('end', endFields(outcome, facts), `connection ended: ${outcome.message}`, Math.max(facts.now, this.lastAt));
   }
 
-  private emit(event: string, fields: Record<string, unknown>, text: string | null, at: number = Date.now()): void {
+  /** `at` not given: now, and not before the latest event (Date.now() has whole milliseconds, a capture time microseconds). */
+  private emit(event: string, fields: Record<string, unknown>, text: string | null, given?: number): void {
+    const at = given ?? Math.max(Date.now(), this.lastAt);
+    this.lastAt = Math.max(this.lastAt, at);
     this.reporter.event(event, { id: this.id, ...fields }, text === null ? null : `${this.prefix}${text}`, at);
   }
 }

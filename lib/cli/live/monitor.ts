@@ -97,6 +97,14 @@ export class Monitor<Watched extends WatchedConnection = WatchedConnection> {
     for (const watcher of this.watchers) void watcher.requestProbe(trigger);
   }
 
+  /**
+   * Hands over the packets captured so far: a connection's handshake, read
+   * before the connection is announced, so that events come out in time order.
+   */
+  readPackets(): void {
+    this.packets.read();
+  }
+
   /** One look at everything now (also before the end is reported). */
   tick(): void {
     this.nextSlowLookAt = 0;

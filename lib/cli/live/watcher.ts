@@ -69,11 +69,14 @@ export class ConnectionWatcher {
     this.observed = new Observation(socket, this.output, options.captured, this.startedAt);
     this.prober = new OnDemandProber(options.probeEveryMs ?? null, this.startedAt);
 
+    // Segments captured before an event of the socket came before it: printed first.
     socket.on('data', (chunk: Buffer) => {
+      this.hooks?.flushPackets();
       this.output.data(chunk.length);
       this.hooks?.lookSoon();
     });
     socket.on('end', () => {
+      this.hooks?.flushPackets();
       this.end.finReceived();
       this.output.fin();
       this.hooks?.lookSoon();

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { DURATION_SYNTAX, parseDuration as parseDurationMs } from '../../diagnostics';
 import { usageError } from './exit';
+import { closest } from './suggest';
 
 export interface OptionSpec {
   /** Long name without dashes: 'idle'. */
@@ -43,6 +44,10 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
       spec = byLong.get(name);
       shown = `--${name}`;
     } else if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg)) {
+      // `-idle 30` would read as `-i` with the value 'dle': a long name needs two dashes.
+      if (arg.length > 2 && byLong.has(arg.slice(1).split('=')[0]!)) {
+        throw usageError(`unknown option '${arg.split('=')[0]}' for '${command}'; did you mean '-${arg.split('=')[0]}'? (${help})`);
+      }
       spec = byShort.get(arg[1]!);
       inline = arg.length > 2 ? arg.slice(2) : undefined;
       shown = arg.slice(0, 2);
@@ -50,7 +55,7 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
       positionals.push(arg);
       continue;
     }
-    if (!spec) throw usageError(`unknown option '${shown}' for '${command}' (${help})`);
+    if (!spec) throw usageError(`unknown option '${shown}' for '${command}'${suggestion(arg, specs)} (${help})`);
     if (!spec.value) {
       if (inline !== undefined) throw usageError(`option '${shown}' takes no value (${help})`);
       options.set(spec.name, true);
@@ -64,6 +69,14 @@ export function parseArgs(command: string, argv: readonly string[], specs: reado
     options.set(spec.name, value);
   }
   return { positionals, options };
+}
+
+/** "; did you mean '--idle'?" for a misspelt long option, or nothing. */
+function suggestion(arg: string, specs: readonly OptionSpec[]): string {
+  if (!arg.startsWith('--')) return '';
+  const name = arg.slice(2).split('=')[0]!;
+  const near = closest(name, specs.map((spec) => spec.name));
+  return near === null ? '' : `; did you mean '--${near}'?`;
 }
 
 /** "30" (seconds), "500ms", "30s", "2m", "1h", "1.5s" -> milliseconds. */

@@ -32,7 +32,9 @@ const EXIT_CODES = exitCodes(Object.values(ExitCode), 'done; for connect, the pe
 
 const DURATIONS = `Durations: a plain number is seconds; 500ms, 30s, 2m, 1h are accepted.`;
 
-const WATCH_OPTIONS = `Keepalive options:
+/** connect's and listen's options and what they watch; `extra`: the command's own lines for the Watching options. */
+function watchOptions(extra = ''): string {
+  return `Keepalive options:
   -d, --idle T            idle time before the first probe (TCP_KEEPIDLE)
   -i, --interval T        time between unanswered probes (TCP_KEEPINTVL)
   -c, --count N           unanswered probes before the connection is dropped (TCP_KEEPCNT)
@@ -46,13 +48,13 @@ Watching:
       --probe-every T     send a probe on demand every T (at least 1 s)
       --duration T        stop after T (exit code 0)
       --json              one JSON object per line, per event (see below)
-  -h, --help              this help
+${extra}  -h, --help              this help
 
 Live view: the TCP state, the countdown to the next probe, each probe and its answer
 (ACK or RST), the unanswered probes so far, and how and when the connection ended.
 On a terminal a status line is updated in place (keys: p = probe now, q = quit with
-exit code 0);
-piped, one line per event. SIGUSR2 sends a probe on demand too (for scripts).
+exit code 0); piped, one line per event. SIGUSR2 sends a probe on demand too (for
+scripts).
 
 Packets: as root (or with CAP_NET_RAW) on Linux, the connection's own segments are
 captured (AF_PACKET socket with a BPF filter for its 4-tuple) and labelled as Wireshark
@@ -77,6 +79,7 @@ JSON events (all with "event", "time", "elapsedMs", and "id" for a connection):
   end                      reason (ETIMEDOUT|ECONNRESET|closed-by-peer|interrupted|stopped|error),
                            message, unanswered, sinceLastAckMs, durationMs
   error                    a failure of the command: code, message, exitCode`;
+}
 
 export const MAIN_HELP = `Usage: tcp-keepalive <command> [options]
 
@@ -142,7 +145,7 @@ the connection live until it ends. IPv6: [::1]:8080.
 
   --connect-timeout T     give up connecting after T (default 10 s)
 
-${WATCH_OPTIONS}
+${watchOptions()}
 
 ${DURATIONS}
 
@@ -160,9 +163,11 @@ What it binds: a bare PORT listens on every interface, so other hosts can connec
 (it says "listening on *:PORT (all interfaces)"); 127.0.0.1:PORT or [::1]:PORT
 accepts connections from this host only.
 
-${WATCH_OPTIONS}
-      --silent-after T    the verdict's thresholds (see 'inspect --help'):
-      --close-wait-after T  1h and 60s unless given
+${watchOptions(`      --silent-after T    for the verdict at the end: keepalive off and silent this long
+                          is a half-open candidate (default 1h; see 'inspect --help')
+      --close-wait-after T
+                          for the verdict: CLOSE_WAIT this long is a leak (default 60s)
+`)}
 
 ${DURATIONS}
 
@@ -195,7 +200,7 @@ ${exitCodes([OK, INTERNAL, USAGE, PERMISSION, NO_PROCESS, UNSUPPORTED])}`;
 
 export const DEMO_HELP = `Usage: tcp-keepalive demo [--json] [--loopback]
 
-Why keepalive matters, live (this is 'npm run demo').
+Why keepalive matters, live (in a checkout of this package: 'npm run demo').
 
 As root on Linux: two test hosts in network namespaces of their own, joined by a veth
 pair. The client holds two connections to the peer, one with keepalive (1 s / 1 s / 3)

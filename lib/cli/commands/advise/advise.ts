@@ -109,6 +109,26 @@ function formatBytes(perSecond: number): string {
   return `${perSecond.toPrecision(2)} B/s`;
 }
 
+/** Rows as columns two spaces apart, each as wide as its widest cell. */
+function columns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join(''));
+}
+
+/** The worst case as the kernel reaches it: silence, then the probes, then what drops the connection. */
+function worstCase(advice: Advice): string {
+  const { idle, interval, userTimeout } = advice.options;
+  const probes = Math.round((advice.detectionMs - idle) / interval);
+  const then = probes === 1 ? `1 probe, unanswered for ${formatSetting(interval)}` : `${probes} probes ${formatSetting(interval)} apart, each unanswered`;
+  // Whole seconds (advise rounds to them), without formatSetting's minutes: a sum to read at a glance.
+  const sum = `${idle / 1000} s + ${probes} x ${interval / 1000} s`;
+  const timeline = `${formatSetting(advice.detectionMs)} from the peer's last packet to the connection dropped: idle ${formatSetting(idle)}, then ${then} (${sum})`;
+  if (userTimeout === undefined) return `${timeline}.`;
+  const ut = formatSetting(userTimeout);
+  const when = userTimeout === advice.detectionMs ? 'at that moment too' : `at the first probe time from ${ut} on`;
+  return `${timeline}. The user timeout (${ut}) drops it ${when}, and bounds unacknowledged data, which keepalive does not probe, to ${ut}.`;
+}
+
 export function runAdvise(argv: readonly string[]): number {
   const args = parseArgs('advise', argv, [
     { name: 'detect-within', value: true },
@@ -137,13 +157,16 @@ export function runAdvise(argv: readonly string[]): number {
   const { options, traffic } = advice;
   reporter.event('advice', { ...advice }, null);
   reporter.line(`To find a dead peer within ${formatSetting(advice.detectionMs)} of its last packet:`);
-  reporter.line(`  idle         ${formatSetting(options.idle).padEnd(14)}first probe after this much silence`);
-  reporter.line(`  interval     ${formatSetting(options.interval).padEnd(14)}between unanswered probes`);
-  reporter.line(`  count        ${String(options.count).padEnd(14)}unanswered probes before the connection is dropped`);
+  const rows: [string, string, string][] = [
+    ['idle', formatSetting(options.idle), 'first probe after this much silence'],
+    ['interval', formatSetting(options.interval), 'between unanswered probes'],
+    ['count', String(options.count), 'unanswered probes before the connection is dropped'],
+  ];
   if (options.userTimeout !== undefined) {
-    reporter.line(`  userTimeout  ${formatSetting(options.userTimeout).padEnd(14)}limit for unacknowledged data: keepalive does not probe while data is in flight`);
+    rows.push(['userTimeout', formatSetting(options.userTimeout), 'limit for unacknowledged data: keepalive does not probe while data is in flight']);
   }
-  reporter.line(`Worst case: ${advice.detectionFormula} = ${formatSetting(advice.detectionMs)}.`);
+  for (const line of columns(rows)) reporter.line(`  ${line}`);
+  reporter.line(`Worst case: ${worstCase(advice)}`);
   reporter.line(
     `Mappings stay alive: the first probe comes after ${formatSetting(options.idle)} of silence, before the ${formatSetting(advice.idleTimeoutMs)} idle timeout (${advice.idleTimeoutSource}; --idle-timeout to give yours).`,
   );

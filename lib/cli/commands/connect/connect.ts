@@ -130,6 +130,8 @@ export async function runConnect(argv: readonly string[]): Promise<number> {
     probeEveryMs: settings.probeEveryMs,
   });
   monitor.add(watcher);
+  // The handshake's packets (captured while connecting) come before `connected`.
+  monitor.readPackets();
   // Handlers first: a signal must never find the process without them.
   let signal: NodeJS.Signals | null = null;
   const controls = new Controls(

@@ -33,6 +33,7 @@ import { Reporter } from '../../terminal/output';
 import { createHostPair, leftoverNamespaces, namespaceSupport, type HostPair } from './testhosts';
 import { ConnectionWatcher, describeConnection } from '../../live/watcher';
 import { interruptible, SignalGate } from '../../terminal/signals';
+import { commandLine } from '../../terminal/invocation';
 
 const execFileAsync = promisify(execFile);
 const CLI = path.join(__dirname, '..', '..', 'main.js');
@@ -47,7 +48,7 @@ function namespacedHint(failure: string | null): string {
   const support = namespaceSupport();
   if (support.ok && failure === null) return `Without --loopback, the demo also runs ${NAMESPACED_SHOWS}.`;
   if (!support.ok && diagnostics.perNamespace && process.getuid?.() !== 0) {
-    return `As root, the demo also runs ${NAMESPACED_SHOWS}. Run it with: sudo npm run demo`;
+    return `As root, the demo also runs ${NAMESPACED_SHOWS}. Run it with: sudo ${commandLine('demo')}`;
   }
   return `The namespaced version (${NAMESPACED_SHOWS}) cannot run here: ${support.ok ? failure : support.reason}.`;
 }

@@ -140,13 +140,15 @@ export async function runListen(argv: readonly string[]): Promise<number> {
       socket.destroy();
       return;
     }
+    // Added first, so that its handshake's packets come out before `connection`, in time order.
+    monitor.add(watcher);
+    monitor.readPackets();
     const keepalive = watcher.keepalive;
     reportConnected(reporter, 'connection', id, socket, null, keepalive, defaults, { mode, reason });
     const summary = keepalive.enable
       ? `keepalive on, idle ${keepalive.idle === null ? '?' : keepalive.idle / 1000} s, interval ${keepalive.interval === null ? '?' : keepalive.interval / 1000} s, count ${keepalive.count ?? '?'}${keepalive.userTimeout ? `, user timeout ${keepalive.userTimeout} ms` : ''}`
       : 'keepalive off';
     reporter.note(`#${id} connection ${describeConnection(socket)}: ${summary}`);
-    monitor.add(watcher);
     watcher.begin();
   });
   server.on('error', (error) => reporter.note(`server error: ${error.message}`));
