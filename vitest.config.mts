@@ -19,7 +19,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // In CI (CI=true) a skipped test fails the run: see test/reporters/ci-summary.mts.
-    reporters: process.env.CI ? ['default', './test/reporters/ci-summary.mts'] : ['default'],
+    // In CI (CI=true) a skipped test fails the run: see test/reporters/ci-summary.mts. Elsewhere
+    // the run ends with what was skipped and why (test/reporters/skip-summary.mts).
+    reporters: process.env.CI ? ['default', './test/reporters/ci-summary.mts'] : ['default', './test/reporters/skip-summary.mts'],
   },
 });
