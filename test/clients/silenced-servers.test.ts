@@ -3,8 +3,9 @@
 // mention keepalive, started with `--require tcp-keepalive/register` and
 // TCP_KEEPALIVE=idle=2s,interval=1s,count=2. The server's host is then silenced. The three
 // servers run side by side; the whole file takes about as long as the slowest one (~15 s).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canUseNetns, leftoverNamespaces } from '../helpers/netns';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { leftoverNamespaces } from '../helpers/netns';
+import { needs } from '../helpers/platform';
 import { CLOCK_SLACK_MS, detectionWindow, withMargin } from '../helpers/detection';
 import {
   DEFAULT_TIMERS,
@@ -16,10 +17,9 @@ import {
   type ClientName,
   type ConnectionResult,
 } from '../helpers/client-scenario';
-import { missingServers } from '../helpers/database-servers';
 
-const missing = canUseNetns.ok ? missingServers() : canUseNetns.reason;
-if (missing !== undefined) console.warn(`[clients] skipping: ${missing}`);
+/** The servers come from Debian's packages; setpriv runs them as nobody. */
+const SERVERS = ['netns', 'system:postgresql', 'system:redis-server', 'system:mariadb-server', 'system:util-linux'] as const;
 
 const CLIENTS: readonly ClientName[] = ['pg', 'ioredis', 'redis', 'mysql2'];
 const window = detectionWindow(DEFAULT_TIMERS);
@@ -47,7 +47,7 @@ function appsOf(client: ClientName): AppSpec[] {
   ];
 }
 
-describe.skipIf(missing !== undefined)('real clients against real servers, silenced', () => {
+needs(...SERVERS).describe('real clients against real servers, silenced', () => {
   let results: ConnectionResult[] = [];
   const find = (client: ClientName, name: string): ConnectionResult => {
     const found = results.find((r) => r.client === client && r.name === name);

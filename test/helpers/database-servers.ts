@@ -66,7 +66,7 @@ function postgresBin(): string {
         .filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
         .sort((x, y) => Number(y) - Number(x))
     : [];
-  if (versions.length === 0) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql (.ci/run does)');
+  if (versions.length === 0) throw new Error('PostgreSQL is not installed: apt-get install -y postgresql (npm test does it when run as root)');
   return join(root, versions[0]!, 'bin');
 }
 
@@ -74,7 +74,7 @@ function requireCommand(cmd: string, pkg: string): string {
   for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) {
     if (existsSync(join(dir, cmd))) return join(dir, cmd);
   }
-  throw new Error(`${cmd} is not installed: apt-get install -y ${pkg} (.ci/run does)`);
+  throw new Error(`${cmd} is not installed: apt-get install -y ${pkg} (npm test does it when run as root)`);
 }
 
 /** What is missing to run every real server here, or undefined when all are installed. */

@@ -2,7 +2,6 @@
 // bounds, and a typed view of the keepalive client child (test/fixtures/net-keepalive-client.mjs)
 // running in a test host.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { KeepaliveOptions, KeepaliveState, SystemDefaults, TcpInfo } from '../../lib/types';
 import {
@@ -118,15 +117,6 @@ export async function tcpExtCounter(hosts: TestHosts, side: Side, name: string):
   const index = names.indexOf(name);
   if (index < 1) throw new Error(`no TcpExt counter ${name} in /proc/net/netstat`);
   return Number(values[index]);
-}
-
-/** tcpdump is a test dependency (.ci/run installs it): a clear error beats a cryptic one. */
-export function requireTcpdump(): void {
-  try {
-    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('tcpdump is needed for the capture test: apt-get install -y tcpdump (.ci/run does)');
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

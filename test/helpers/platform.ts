@@ -5,7 +5,9 @@
  * can be set and read back; 'tcpInfo', 'systemDefaults', 'listenerInheritance') or a fact of the
  * machine that is not a capability of the library (FACTS below: /proc/net, network namespaces,
  * `ss`, pidfd, the command's diagnostics (lib/diagnostics/), a C compiler, seccomp, root, the
- * options CPython's socket module defines...).
+ * options CPython's socket module defines...), or a system component from the provisioning list
+ * (tools/provision/components.json: 'system:tcpdump', 'system:redis-server'...), whose reason
+ * names the command that installs it (npm test installs them itself when run as root).
  * Where a need is not met the test is still registered, as a skipped test whose name says why
  * ("... — pending: needs userTimeout, which darwin does not have"): it never fails for the wrong
  * reason and never silently vanishes. In CI on Linux any skip still fails the run
@@ -18,6 +20,7 @@ import { describe as vDescribe, it as vIt, type SuiteFactory, type TestFunction 
 import { diagnostics } from '../../lib/diagnostics';
 import { capabilities, type KeepaliveField } from '../../lib/index';
 import { binding } from '../../lib/native';
+import { skipReason } from '../../tools/provision/provision';
 import { canUseNetns, commandWorks } from './netns';
 
 const caps = capabilities();
@@ -27,7 +30,9 @@ export type CapabilityNeed = KeepaliveField | 'tcpInfo' | 'systemDefaults' | 'li
 export type FactNeed = keyof typeof FACTS;
 /** An option name CPython's socket module must define, for the independent reader. */
 export type PythonNeed = `python:${string}`;
-export type Need = CapabilityNeed | FactNeed | PythonNeed;
+/** A component of tools/provision/components.json, by its name there. */
+export type SystemNeed = `system:${string}`;
+export type Need = CapabilityNeed | FactNeed | PythonNeed | SystemNeed;
 
 /** The marker in a gated test's name; the CI reporter recognises it. */
 export const PENDING_MARK = ' — pending: ';
@@ -45,8 +50,8 @@ const FACTS = {
   socketTable: () => (diagnostics.socketTable ? null : 'the addon has no socket table (sock_diag) here'),
   processSockets: () => (diagnostics.processSockets ? null : "the addon cannot read another process's sockets here (pidfd_getfd)"),
   packetCapture: () => (diagnostics.packetCapture ? null : 'the addon has no packet capture (AF_PACKET) here'),
-  script: () => (commandWorks('script', ['--version']) ? null : '`script` (util-linux, for a terminal) is not on the PATH'),
-  cc: () => (commandWorks('cc', ['--version']) ? null : 'no C compiler (`cc`) on the PATH'),
+  script: () => (commandWorks('script', ['--version']) ? null : `\`script\` (for a terminal) does not run: ${skipReason('bsdutils') ?? 'it is there but fails'}`),
+  cc: () => (commandWorks('cc', ['--version']) ? null : `no C compiler: ${skipReason('gcc') ?? '`cc` is there but fails'}`),
   seccomp: () => {
     try {
       return /^Seccomp:/m.test(fs.readFileSync('/proc/self/status', 'utf8')) ? null : 'the kernel has no seccomp';
@@ -55,7 +60,7 @@ const FACTS = {
     }
   },
   root: () => (process.getuid?.() === 0 ? null : 'needs root'),
-  python: () => (pythonConstants() ? null : `${PYTHON} does not run`),
+  python: () => (pythonConstants() ? null : `${PYTHON} does not run${PYTHON === 'python3' ? ` (${skipReason('python3') ?? 'it is there but fails'})` : ''}`),
   /**
    * A child started from process.execPath runs. Under qemu-user
    * (TKA_EMULATOR, set by npm run test:arm64) process.execPath is an arm64
@@ -93,6 +98,12 @@ function unmetReason(need: Need): string | null {
     const constants = pythonConstants();
     if (!constants) return `needs ${PYTHON} for the independent reader, which does not run`;
     return name in constants ? null : `needs socket.${name} in Python, which ${caps.backend}'s CPython does not define`;
+  }
+  if (need.startsWith('system:')) {
+    const name = need.slice('system:'.length);
+    if (!factCache.has(need)) factCache.set(need, skipReason(name));
+    const missing = factCache.get(need)!;
+    return missing === null ? null : `needs ${name}: ${missing}`;
   }
   if (need in FACTS) {
     if (!factCache.has(need)) factCache.set(need, FACTS[need as FactNeed]());

