@@ -46,6 +46,7 @@ Exit codes:
   1    unexpected failure (a bug: please report it)
   2    bad command line
   11   a field named by --expect is not honoured here
+  12   no native addon for this platform, or it does not load (the message says what to do)
 `;
 
 /** Values to try: not a default anywhere, whole seconds, a user timeout that shows ms. */
