@@ -4,7 +4,7 @@
 // capability of the addon, absent where the OS has no such thing; the
 // command asks `diagnostics` rather than the OS name. Not a public API.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import type net from 'node:net';
+import type * as net from 'node:net';
 import type { KeepaliveState, SystemDefaults, TcpInfo, TcpStateName } from './types';
 import { keepaliveFromSlots, tcpInfoFromSlots } from './keepalive';
 import { slotReader } from './slot-reader';

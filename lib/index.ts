@@ -29,6 +29,7 @@ export type {
   KeepaliveField,
   KeepaliveOptions,
   KeepaliveState,
+  SocketConstants,
   SockOptType,
   SystemDefaults,
   TcpInfo,

@@ -19,6 +19,7 @@ import {
   setSockOpt,
   systemDefaults,
   type KeepaliveField,
+  type SocketConstants,
   type KeepaliveState,
 } from '../../index';
 import { keepaliveFields as FIELDS } from '../../diagnostics';
@@ -52,7 +53,7 @@ Exit codes:
 /** Values to try: not a default anywhere, whole seconds, a user timeout that shows ms. */
 const TRIAL: Record<Exclude<KeepaliveField, 'enable'>, number> = { idle: 37_000, interval: 7_000, count: 5, userTimeout: 12_345 };
 /** The raw option behind each field, by the names this platform's constants use. */
-const OPTION_NAMES: Record<KeepaliveField, readonly string[]> = {
+const OPTION_NAMES: Record<KeepaliveField, readonly (keyof SocketConstants)[]> = {
   enable: ['SO_KEEPALIVE'],
   idle: ['TCP_KEEPIDLE', 'TCP_KEEPALIVE'],
   interval: ['TCP_KEEPINTVL'],
