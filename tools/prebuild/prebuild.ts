@@ -4,7 +4,7 @@
 //   prebuilds/linux-<arch>/tcp-keepalive.{glibc,musl}.node  (Linux, per C library:
 //     node-gyp-build loads a tagged file only under that libc)
 //
-//   node build/tools/prebuild/prebuild.js [--host-only]
+//   node build/tools/prebuild/prebuild.js [--host-only | --musl-only]
 //
 // The host's prebuild is made by prebuildify (--napi --strip), with cmake-js
 // standing in for node-gyp (cmake-js-shim.ts), from a copy of the sources so
@@ -56,14 +56,22 @@ function prebuildHost(): Promise<string> {
   });
 }
 
+const MUSL = ['linux-x64-musl', 'linux-arm64-musl'] as const;
+
 async function main(): Promise<void> {
+  // --musl-only: the two musl builds alone (zig, on Linux x64), for a release
+  // whose other prebuilds were made natively on each OS.
+  if (process.argv.includes('--musl-only')) {
+    for (const target of MUSL) console.log(`prebuild: ${path.relative(REPO, buildLinux(target, (line) => console.error(`prebuild: ${line}`)))}`);
+    return;
+  }
   const hostDir = await prebuildHost();
   const made = fs.readdirSync(hostDir).map((file) => path.join(hostDir, file));
   if (!process.argv.includes('--host-only') && process.platform === 'linux' && os.arch() === 'x64') {
     buildWindows({ prebuild: true });
     made.push(WINDOWS_PREBUILD);
     made.push(...buildDarwin({ prebuild: true }));
-    for (const target of ['linux-arm64', 'linux-x64-musl', 'linux-arm64-musl'] as const) {
+    for (const target of ['linux-arm64', ...MUSL] as const) {
       made.push(buildLinux(target, (line) => console.error(`prebuild: ${line}`)));
     }
   }
