@@ -64,46 +64,12 @@ export type NativeTcpStateName =
   | 'CLOSING';
 
 /**
- * The TCP_INFO fields besides `state`, in the order of the addon's X-macro
- * (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which defines them; null where
- * the platform does not report the field. The public TcpInfo (lib/types.ts)
- * documents each and their units.
+ * A TCP_INFO slot's name: `state` and the fields besides it, in the order of
+ * the addon's X-macro (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which
+ * defines them. The public TcpInfo (lib/types.ts) documents each; the test
+ * test/public-types.test.ts holds the addon's list to TcpInfo's keys.
  */
-export interface NativeTcpInfoNumbers {
-  caState: number | null;
-  probes: number | null;
-  backoff: number | null;
-  retransmits: number | null;
-  totalRetrans: number | null;
-  rto: number | null;
-  ato: number | null;
-  sndMss: number | null;
-  rcvMss: number | null;
-  unacked: number | null;
-  lost: number | null;
-  retrans: number | null;
-  lastDataSent: number | null;
-  lastAckSent: number | null;
-  lastDataRecv: number | null;
-  lastAckRecv: number | null;
-  pmtu: number | null;
-  rtt: number | null;
-  rttvar: number | null;
-  minRtt: number | null;
-  sndCwnd: number | null;
-  sndSsthresh: number | null;
-  sndWnd: number | null;
-  rcvWnd: number | null;
-  bytesSent: number | null;
-  bytesAcked: number | null;
-  bytesReceived: number | null;
-  bytesRetrans: number | null;
-  segsOut: number | null;
-  segsIn: number | null;
-  notsentBytes: number | null;
-}
-
-export type NativeTcpInfoField = 'state' | keyof NativeTcpInfoNumbers;
+export type NativeTcpInfoField = string;
 
 // The public FieldCapability and Capabilities (lib/types.ts) document these.
 export interface NativeFieldLimits {

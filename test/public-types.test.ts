@@ -10,7 +10,6 @@ import type {
   NativeFieldLimits,
   NativeFieldName,
   NativeKeepaliveFields,
-  NativeTcpInfoNumbers,
   NativeTcpStateName,
 } from '../binding';
 import { capabilities, constants, getKeepalive } from '../lib/index';
@@ -30,6 +29,13 @@ const CONSTANT_NAMES: Record<keyof SocketConstants, true> = {
   TCP_LINGER2: true, TCP_DEFER_ACCEPT: true, TCP_NOTSENT_LOWAT: true, TCP_CONGESTION: true, TCP_CONNECTIONTIMEOUT: true,
   TCP_RXT_CONNDROPTIME: true, TCP_CONNECTION_INFO: true,
 };
+// TcpInfo's keys, every one (a missing or extra key does not compile).
+const TCP_INFO_NAMES: Record<keyof TcpInfo, true> = {
+  state: true, caState: true, probes: true, backoff: true, retransmits: true, totalRetrans: true, rto: true, ato: true, sndMss: true,
+  rcvMss: true, unacked: true, lost: true, retrans: true, lastDataSent: true, lastAckSent: true, lastDataRecv: true, lastAckRecv: true,
+  pmtu: true, rtt: true, rttvar: true, minRtt: true, sndCwnd: true, sndSsthresh: true, sndWnd: true, rcvWnd: true, bytesSent: true,
+  bytesAcked: true, bytesReceived: true, bytesRetrans: true, segsOut: true, segsIn: true, notsentBytes: true,
+};
 type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
 
@@ -39,12 +45,15 @@ describe('public types', () => {
     expectTypeOf<Required<KeepaliveOptions>>().toEqualTypeOf<NativeKeepaliveFields>();
     expectTypeOf<keyof KeepaliveState>().toEqualTypeOf<NativeFieldName | 'remembered'>();
     expectTypeOf<TcpStateName>().toEqualTypeOf<NativeTcpStateName>();
-    expectTypeOf<Omit<TcpInfo, 'state'>>().toEqualTypeOf<NativeTcpInfoNumbers>();
     expectTypeOf<FieldCapability>().toEqualTypeOf<NativeFieldLimits>();
     // The addon's is an intersection: the same members, each assignable both ways.
     expectTypeOf<MutuallyAssignable<Capabilities, NativeCapabilities>>().toEqualTypeOf<true>();
     expectTypeOf<MutuallyAssignable<Binding['capabilities'], Capabilities>>().toEqualTypeOf<true>();
     expectTypeOf<keyof Capabilities>().toEqualTypeOf<keyof NativeCapabilities>();
+  });
+
+  it("TcpInfo has exactly the addon's TCP_INFO slots", () => {
+    expect([...binding.tcpInfoFields].sort()).toEqual(Object.keys(TCP_INFO_NAMES).sort());
   });
 
   it('constants: literal names, a typo does not compile', () => {
