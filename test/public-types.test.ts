@@ -10,7 +10,6 @@ import type {
   NativeFieldLimits,
   NativeFieldName,
   NativeKeepaliveFields,
-  NativeTcpStateName,
 } from '../binding';
 import { capabilities, constants, getKeepalive } from '../lib/index';
 import type { Capabilities, FieldCapability, KeepaliveField, KeepaliveOptions, KeepaliveState, SocketConstants, TcpInfo, TcpStateName } from '../lib/index';
@@ -36,6 +35,11 @@ const TCP_INFO_NAMES: Record<keyof TcpInfo, true> = {
   pmtu: true, rtt: true, rttvar: true, minRtt: true, sndCwnd: true, sndSsthresh: true, sndWnd: true, rcvWnd: true, bytesSent: true,
   bytesAcked: true, bytesReceived: true, bytesRetrans: true, segsOut: true, segsIn: true, notsentBytes: true,
 };
+// The portable states, in the addon's order (a missing or extra one does not compile).
+const TCP_STATES: Record<TcpStateName, number> = {
+  UNKNOWN: 0, ESTABLISHED: 1, SYN_SENT: 2, SYN_RECV: 3, FIN_WAIT1: 4, FIN_WAIT2: 5, TIME_WAIT: 6, CLOSE: 7, CLOSE_WAIT: 8,
+  LAST_ACK: 9, LISTEN: 10, CLOSING: 11,
+};
 type MutuallyAssignable<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
 
@@ -44,7 +48,6 @@ describe('public types', () => {
     expectTypeOf<KeepaliveField>().toEqualTypeOf<NativeFieldName>();
     expectTypeOf<Required<KeepaliveOptions>>().toEqualTypeOf<NativeKeepaliveFields>();
     expectTypeOf<keyof KeepaliveState>().toEqualTypeOf<NativeFieldName | 'remembered'>();
-    expectTypeOf<TcpStateName>().toEqualTypeOf<NativeTcpStateName>();
     expectTypeOf<FieldCapability>().toEqualTypeOf<NativeFieldLimits>();
     // The addon's is an intersection: the same members, each assignable both ways.
     expectTypeOf<MutuallyAssignable<Capabilities, NativeCapabilities>>().toEqualTypeOf<true>();
@@ -54,6 +57,10 @@ describe('public types', () => {
 
   it("TcpInfo has exactly the addon's TCP_INFO slots", () => {
     expect([...binding.tcpInfoFields].sort()).toEqual(Object.keys(TCP_INFO_NAMES).sort());
+  });
+
+  it("TcpStateName has exactly the addon's states", () => {
+    expect([...binding.tcpStates]).toEqual(Object.keys(TCP_STATES).sort((a, b) => TCP_STATES[a as TcpStateName] - TCP_STATES[b as TcpStateName]));
   });
 
   it('constants: literal names, a typo does not compile', () => {
