@@ -11,27 +11,14 @@
  * The keepalive fields and the type of their values, in the order of
  * `keepaliveFields` (native/keepalive.h, TCPKA_KEEPALIVE_FIELDS, defines
  * them): field i has bit 1 << i in masks and slot i. The public
- * KeepaliveOptions and KeepaliveState (lib/types.ts) are mapped from this
- * interface and show these comments.
+ * KeepaliveOptions (lib/types.ts) documents each; test/public-types.test.ts
+ * keeps the two the same.
  */
 export interface NativeKeepaliveFields {
-  /**
-   * Keepalive on or off (SO_KEEPALIVE). setKeepalive() turns it on unless
-   * given `false`.
-   */
   enable: boolean;
-  /** Idle time before the first probe, ms (TCP_KEEPIDLE; TCP_KEEPALIVE on macOS). */
   idle: number;
-  /** Time between unanswered probes, ms (TCP_KEEPINTVL). */
   interval: number;
-  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
   count: number;
-  /**
-   * Longest time transmitted data may stay unacknowledged before the
-   * connection is dropped, ms (TCP_USER_TIMEOUT, Linux only; 0 = system
-   * behaviour). When set, Linux also uses it instead of `count` to end an
-   * unanswered keepalive.
-   */
   userTimeout: number;
 }
 
@@ -61,116 +48,34 @@ export interface NativeSlotIndex {
   readonly failedSyscall: number;
 }
 
-/** The portable TCP states, in the order of `tcpStates` (native/keepalive.h, TcpState). */
-export type NativeTcpStateName =
-  | 'UNKNOWN'
-  | 'ESTABLISHED'
-  | 'SYN_SENT'
-  | 'SYN_RECV'
-  | 'FIN_WAIT1'
-  | 'FIN_WAIT2'
-  | 'TIME_WAIT'
-  | 'CLOSE'
-  | 'CLOSE_WAIT'
-  | 'LAST_ACK'
-  | 'LISTEN'
-  | 'CLOSING';
+/**
+ * A portable TCP state's name, in the order of `tcpStates` (native/keepalive.h,
+ * TcpState). The public TcpStateName (lib/types.ts) lists them; the test
+ * test/public-types.test.ts holds the addon's list to it.
+ */
+export type NativeTcpStateName = string;
 
 /**
- * The TCP_INFO fields besides `state`, in the order of the addon's X-macro
- * (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which defines them. Units:
- * times since an event in ms, round-trip and retransmission times in
- * microseconds, windows in bytes, congestion window and thresholds in
- * segments; null where the platform does not report the field.
+ * A TCP_INFO slot's name: `state` and the fields besides it, in the order of
+ * the addon's X-macro (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which
+ * defines them. The public TcpInfo (lib/types.ts) documents each; the test
+ * test/public-types.test.ts holds the addon's list to TcpInfo's keys.
  */
-export interface NativeTcpInfoNumbers {
-  /** Congestion-avoidance state: 0 Open, 1 Disorder, 2 CWR, 3 Recovery, 4 Loss (Linux). */
-  caState: number | null;
-  /** Keepalive (or zero-window) probes sent and not yet answered. */
-  probes: number | null;
-  /** Exponential backoff of the retransmission timer. */
-  backoff: number | null;
-  /** Retransmission timeouts not yet recovered from. */
-  retransmits: number | null;
-  /** Segments retransmitted over the connection's life. */
-  totalRetrans: number | null;
-  /** Retransmission timeout, us. */
-  rto: number | null;
-  /** Delayed-ACK timeout, us. */
-  ato: number | null;
-  /** Send maximum segment size, bytes. */
-  sndMss: number | null;
-  /** Receive maximum segment size, bytes. */
-  rcvMss: number | null;
-  /** Segments sent and not yet acknowledged. */
-  unacked: number | null;
-  /** Segments considered lost. */
-  lost: number | null;
-  /** Segments being retransmitted now. */
-  retrans: number | null;
-  /** Time since data was last sent, ms. */
-  lastDataSent: number | null;
-  /** Time since an ACK was last sent, ms (Linux does not track it: null). */
-  lastAckSent: number | null;
-  /** Time since data was last received, ms. */
-  lastDataRecv: number | null;
-  /** Time since an ACK was last received, ms (a keepalive ACK counts). */
-  lastAckRecv: number | null;
-  /** Path MTU, bytes. */
-  pmtu: number | null;
-  /** Smoothed round-trip time, us. */
-  rtt: number | null;
-  /** Round-trip time variation, us. */
-  rttvar: number | null;
-  /** Minimum round-trip time seen, us. */
-  minRtt: number | null;
-  /** Congestion window, segments. */
-  sndCwnd: number | null;
-  /** Slow-start threshold, segments. */
-  sndSsthresh: number | null;
-  /** The peer's advertised receive window, bytes. */
-  sndWnd: number | null;
-  /** Our advertised receive window, bytes. */
-  rcvWnd: number | null;
-  /** Bytes sent, retransmissions included. */
-  bytesSent: number | null;
-  /** Bytes acknowledged by the peer. */
-  bytesAcked: number | null;
-  /** Bytes received. */
-  bytesReceived: number | null;
-  /** Bytes retransmitted. */
-  bytesRetrans: number | null;
-  /** Segments sent. */
-  segsOut: number | null;
-  /** Segments received. */
-  segsIn: number | null;
-  /** Bytes written by the application and not yet sent. */
-  notsentBytes: number | null;
-}
+export type NativeTcpInfoField = string;
 
-export type NativeTcpInfoField = 'state' | keyof NativeTcpInfoNumbers;
-
+// The public FieldCapability and Capabilities (lib/types.ts) document these.
 export interface NativeFieldLimits {
-  /** This platform can change the field. */
   readonly settable: boolean;
-  /** This platform can read the field back from the kernel. */
   readonly readable: boolean;
-  /** Smallest accepted value (ms for times), after rounding up to `unitMs`. */
   readonly min: number;
-  /** Largest accepted value (ms for times). */
   readonly max: number;
-  /** Granularity the kernel keeps, ms; 0 for counts and the switch. */
   readonly unitMs: number;
 }
 
 export type NativeCapabilities = {
-  /** The native back end in use. */
   readonly backend: 'linux' | 'darwin' | 'win32';
-  /** getTcpInfo() works here. */
   readonly tcpInfo: boolean;
-  /** systemDefaults() works here. */
   readonly systemDefaults: boolean;
-  /** Accepted sockets inherit options set on the listening socket (guaranteed by the OS). */
   readonly listenerInheritance: boolean;
 } & { readonly [F in NativeFieldName]: NativeFieldLimits };
 

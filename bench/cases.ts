@@ -11,6 +11,7 @@ import {
   ka,
   type Loopback,
   type Peers,
+  tcpOption,
 } from './common';
 
 export type Group = 'floor' | 'lib' | 'lib internals' | 'node core' | 'sockopt' | 'net-keepalive';
@@ -56,8 +57,10 @@ const LIB_SET: Expectation = { target: 'client', idle: IDLE_MS[1], interval: INT
 
 export function jsCases(loopback: Loopback, peers: Peers | null): JsCase[] {
   const { client, server, fd } = loopback;
-  const { SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT } =
-    ka.constants;
+  const { SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP } = ka.constants;
+  const [TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT] = [
+    tcpOption('TCP_KEEPIDLE'), tcpOption('TCP_KEEPINTVL'), tcpOption('TCP_KEEPCNT'), tcpOption('TCP_USER_TIMEOUT'),
+  ];
   const idleS = IDLE_MS.map((ms) => ms / 1000);
   const intervalS = INTERVAL_MS / 1000;
 

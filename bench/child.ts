@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { jsCases, type JsCase } from './cases';
-import { closeLoopback, collectGarbage, ka, loadPeers, openLoopback, type Loopback, type Peers } from './common';
+import { closeLoopback, collectGarbage, ka, loadPeers, openLoopback, tcpOption, type Loopback, type Peers } from './common';
 
 export interface MemorySample {
   rss: number;
@@ -29,7 +29,8 @@ export interface MemoryReport {
 /** Library functions that only the memory check calls. */
 function memoryOnlyCases(loopback: Loopback): JsCase[] {
   const { client } = loopback;
-  const { SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP, TCP_KEEPIDLE } = ka.constants;
+  const { SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP } = ka.constants;
+  const TCP_KEEPIDLE = tcpOption('TCP_KEEPIDLE');
   return [
     {
       id: 'lib.getSockOpt',

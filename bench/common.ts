@@ -16,6 +16,13 @@ export const BUILD_DIR = path.join(ROOT, 'build', 'bench');
 
 export { ka };
 
+/** A TCP option number the benchmark needs; it runs on Linux, where each of these is defined. */
+export function tcpOption(name: 'TCP_KEEPIDLE' | 'TCP_KEEPINTVL' | 'TCP_KEEPCNT' | 'TCP_USER_TIMEOUT'): number {
+  const value = ka.constants[name];
+  if (value === undefined) throw new Error(`the benchmark needs ${name}, which this platform does not define`);
+  return value;
+}
+
 /**
  * The addon the library loaded (node-gyp-build returns the cached module), for
  * the rows that split the library's cost into its JavaScript and native parts.

@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { collectGarbage, COUNT, IDLE_MS, INTERVAL_MS, ka, type Peers } from './common';
+import { collectGarbage, COUNT, IDLE_MS, INTERVAL_MS, ka, tcpOption, type Peers } from './common';
 
 export type ScaleMode = 'none' | 'core' | 'lib' | 'lib-listener' | 'sockopt' | 'net-keepalive';
 
@@ -36,7 +36,8 @@ export interface ScaleRun {
 type Configure = (socket: net.Socket, idle: number) => void;
 
 function configureFor(mode: ScaleMode, peers: Peers | null): Configure | null {
-  const { SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT } = ka.constants;
+  const { SOL_SOCKET, SO_KEEPALIVE, IPPROTO_TCP } = ka.constants;
+  const [TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT] = [tcpOption('TCP_KEEPIDLE'), tcpOption('TCP_KEEPINTVL'), tcpOption('TCP_KEEPCNT')];
   switch (mode) {
     case 'none':
     case 'lib-listener':

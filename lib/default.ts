@@ -20,7 +20,7 @@
 // Every wrap is removed again by setDefaultKeepalive(null) when nobody has
 // wrapped the same method on top of it (then it stays, passing through).
 import diagnosticsChannel from 'node:diagnostics_channel';
-import net from 'node:net';
+import * as net from 'node:net';
 import { invalidArgType } from './errors';
 import { applyOrDestroy, writeKeepaliveNoRollback, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
 import { binding } from './native';

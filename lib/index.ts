@@ -36,6 +36,7 @@ export type {
   KeepaliveField,
   KeepaliveOptions,
   KeepaliveState,
+  SocketConstants,
   SockOptType,
   SystemDefaults,
   TcpInfo,

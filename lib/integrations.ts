@@ -1,8 +1,8 @@
 // Keepalive where users' connections come from: http/https agents and
 // undici (and so Node's fetch). Servers need nothing extra: an http, https or
 // tls server is a net.Server, which setKeepalive() takes directly.
-import type http from 'node:http';
-import net from 'node:net';
+import type * as http from 'node:http';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { types } from 'node:util';
 import { invalidArgType, moduleNotFound, unreadableArg } from './errors';

@@ -1,6 +1,6 @@
 // The core functions: every one talks to the kernel directly, and what it
 // returns is what the kernel holds after the call, read back with getsockopt.
-import net from 'node:net';
+import * as net from 'node:net';
 import {
   featureUnavailable,
   invalidArgType,
@@ -18,6 +18,7 @@ import type {
   KeepaliveField,
   KeepaliveOptions,
   KeepaliveState,
+  SocketConstants,
   SockOptType,
   SystemDefaults,
   TcpInfo,
@@ -388,4 +389,6 @@ export function capabilities(): Readonly<Capabilities> {
 }
 
 /** This platform's socket option numbers, for getSockOpt/setSockOpt. */
-export const constants: Readonly<Record<string, number>> = Object.freeze({ ...binding.constants });
+// The addon's table (native/constants.cc) under the names SocketConstants
+// lists (test/public-types.test.ts checks them against it).
+export const constants: SocketConstants = Object.freeze({ ...binding.constants }) as unknown as SocketConstants;

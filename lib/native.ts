@@ -1,7 +1,8 @@
 // Loads the addon (a prebuild from prebuilds/ or the local build/, chosen by
-// node-gyp-build) and turns its numeric results into objects and errors.
+// node-gyp-build: addon-load.ts) and turns its numeric results into objects
+// and errors.
 import path from 'node:path';
-import nodeGypBuild from 'node-gyp-build';
+import { loadAddon } from './addon-load';
 import type { Binding, NativeFieldKind, NativeFieldName } from '../binding';
 import type { SystemDefaults } from './types';
 import { systemError } from './errors';
@@ -10,7 +11,7 @@ import { systemError } from './errors';
 // both one level below the package root. TCP_KEEPALIVE_ADDON names another
 // build of the addon to load instead (npm run test:asan's sanitizer build).
 const override = process.env.TCP_KEEPALIVE_ADDON;
-export const binding = (override ? require(path.resolve(override)) : nodeGypBuild(path.join(__dirname, '..'))) as Binding;
+export const binding = (override ? require(path.resolve(override)) : loadAddon(path.join(__dirname, '..'))) as Binding;
 
 /** The keepalive fields, as the addon defines them: index = bit = slot. */
 export const FIELDS: readonly NativeFieldName[] = binding.keepaliveFields;

@@ -14,7 +14,7 @@
  *   platform', as net-keepalive says on FreeBSD.
  */
 import assert from 'node:assert';
-import net from 'node:net';
+import * as net from 'node:net';
 import { getSystemErrorName, types } from 'node:util';
 import { getKeepalive, setKeepalive } from './keepalive';
 import { binding, SLOT, slots } from './native';

@@ -1,7 +1,7 @@
 // From what the caller passes (a socket, a server, a descriptor number) to the
 // descriptor the kernel knows, or to "not yet": a socket still connecting or a
 // server not yet listening.
-import net from 'node:net';
+import * as net from 'node:net';
 import { types } from 'node:util';
 import { descriptorUnavailable, invalidArgType, outOfRange, socketClosed, systemError } from './errors';
 import { binding, nativeError } from './native';

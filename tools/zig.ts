@@ -12,12 +12,20 @@ export const REPO = path.resolve(__dirname, '..', '..');
 const ZIG_VERSION = '0.11.0';
 
 export interface ZigTarget {
-  /** Node's platform-arch, the prebuild directory's name. */
-  name: 'darwin-x64' | 'darwin-arm64' | 'linux-arm64';
+  /** Node's platform-arch, the prebuild directory's name, and for Linux the C library. */
+  name: 'darwin-x64' | 'darwin-arm64' | 'linux-arm64' | 'linux-x64-musl' | 'linux-arm64-musl';
+  /**
+   * Where npm run prebuild puts it, under prebuilds/: node-gyp-build loads a
+   * file tagged .glibc or .musl only under that C library, so musl never
+   * loads a glibc build.
+   */
+  prebuild: string;
   /** zig's target triple with the oldest OS / glibc to run on. */
   triple: string;
   sources: string[];
   flags: string[];
+  /** Compiler flags of this target only, after the shared ones. */
+  cflags?: string[];
 }
 
 /**
@@ -42,13 +50,22 @@ const LINUX_SOURCES = cmakeSources('LINUX');
 // when given entitlements (an empty set grants nothing).
 const DARWIN_LINK = ['-fallow-shlib-undefined', '--entitlements', path.join(REPO, 'tools', 'darwin', 'none.entitlements')];
 
+const LINUX_LINK = ['-fallow-shlib-undefined', '-lc', '-lpthread'];
+const MUSL_CFLAGS = ['-Wno-sign-compare'];
+
 export const ZIG_TARGETS: Record<ZigTarget['name'], ZigTarget> = {
   // zig 0.11 carries macOS 11-13 headers: 11.0 is the oldest it targets
   // (Node 22 and later need macOS 11 anyway; Node 20 ran on 10.15).
-  'darwin-x64': { name: 'darwin-x64', triple: 'x86_64-macos.11.0', sources: DARWIN_SOURCES, flags: DARWIN_LINK },
-  'darwin-arm64': { name: 'darwin-arm64', triple: 'aarch64-macos.11.0', sources: DARWIN_SOURCES, flags: DARWIN_LINK },
+  'darwin-x64': { name: 'darwin-x64', prebuild: 'darwin-x64/tcp-keepalive.node', triple: 'x86_64-macos.11.0', sources: DARWIN_SOURCES, flags: DARWIN_LINK },
+  'darwin-arm64': { name: 'darwin-arm64', prebuild: 'darwin-arm64/tcp-keepalive.node', triple: 'aarch64-macos.11.0', sources: DARWIN_SOURCES, flags: DARWIN_LINK },
   // glibc 2.28: what Node's own linux-arm64 binaries require.
-  'linux-arm64': { name: 'linux-arm64', triple: 'aarch64-linux-gnu.2.28', sources: LINUX_SOURCES, flags: ['-fallow-shlib-undefined', '-lc', '-lpthread'] },
+  'linux-arm64': { name: 'linux-arm64', prebuild: 'linux-arm64/tcp-keepalive.glibc.node', triple: 'aarch64-linux-gnu.2.28', sources: LINUX_SOURCES, flags: LINUX_LINK },
+  // musl (Alpine): linked against the system's libc.so, which the musl Node
+  // process has loaded; libc++ is linked in statically as for glibc.
+  // musl's CMSG_NXTHDR macro compares a signed with an unsigned length, in
+  // our code once expanded: that one warning is musl's, not ours.
+  'linux-x64-musl': { name: 'linux-x64-musl', prebuild: 'linux-x64/tcp-keepalive.musl.node', triple: 'x86_64-linux-musl', sources: LINUX_SOURCES, flags: LINUX_LINK, cflags: MUSL_CFLAGS },
+  'linux-arm64-musl': { name: 'linux-arm64-musl', prebuild: 'linux-arm64/tcp-keepalive.musl.node', triple: 'aarch64-linux-musl', sources: LINUX_SOURCES, flags: LINUX_LINK, cflags: MUSL_CFLAGS },
 };
 
 /** The zig compiler, from the cache or the npm registry. */
@@ -109,6 +126,7 @@ export function buildWithZig(target: ZigTarget, output: string, log?: (line: str
       ...target.flags,
       '-cflags',
       ...addonCompileFlags(),
+      ...(target.cflags ?? []),
       '--',
       ...target.sources.map((source) => path.join(REPO, 'native', source)),
       `-femit-bin=${output}`,

@@ -6,8 +6,9 @@
 // (its index), held by test/cli/boundary.test.ts.
 //
 // The `tcp-keepalive` command. Each command returns its exit code or throws a
-// CliError; anything else is a bug, reported as one line with exit code 1
-// (the stack with TCP_KEEPALIVE_DEBUG=1).
+// CliError; a missing native addon (the library's ERR_TCP_KEEPALIVE_NO_ADDON)
+// is reported as one line with exit code 12; anything else is a bug, reported
+// as one line with exit code 1 (the stack with TCP_KEEPALIVE_DEBUG=1).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { escapeText } from './terminal/escape';
@@ -61,7 +62,15 @@ async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
-function report(error: unknown, json: boolean): number {
+// The library's own error for a platform with no usable addon: not a bug.
+function asCliError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_TCP_KEEPALIVE_NO_ADDON') return new CliError((error as Error).message, ExitCode.NO_ADDON, code);
+  return error;
+}
+
+function report(thrown: unknown, json: boolean): number {
+  const error = asCliError(thrown);
   const known = error instanceof CliError;
   const exitCode = known ? error.exitCode : ExitCode.INTERNAL;
   const message = known ? error.message : `unexpected error: ${(error as Error)?.message ?? String(error)}`;

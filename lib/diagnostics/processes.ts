@@ -3,7 +3,7 @@
 // (pidfd_getfd; native/inspect_linux.cc), and the defaults inside another
 // network namespace.
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { systemError } from '../errors';
 import { keepaliveFromSlots } from '../keepalive';
 import { binding, defaultsFromSlots, nativeError } from '../native';

@@ -98,7 +98,7 @@ describe('constants', () => {
     const shared = Object.keys(python).filter((name) => name in constants);
     // At least the keepalive options every platform's Python names.
     expect(shared).toEqual(expect.arrayContaining(['SOL_SOCKET', 'IPPROTO_TCP', 'SO_KEEPALIVE', 'TCP_NODELAY', 'TCP_KEEPINTVL', 'TCP_KEEPCNT']));
-    for (const name of shared) expect(constants[name], name).toBe(python[name]);
+    for (const name of shared) expect(constants[name as keyof typeof constants], name).toBe(python[name]);
     expect(Object.isFrozen(constants)).toBe(true);
   });
 });

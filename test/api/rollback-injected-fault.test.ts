@@ -48,7 +48,7 @@ needs('seccomp', 'cc', 'spawnsNode', 'idle', 'interval', 'count', 'userTimeout',
 
   const cases: Array<[string, number, number]> = [
     ['TCP_KEEPCNT, after idle and interval were set', IPPROTO_TCP, constants.TCP_KEEPCNT],
-    ['TCP_USER_TIMEOUT, after idle, interval and count were set', IPPROTO_TCP, constants.TCP_USER_TIMEOUT],
+    ['TCP_USER_TIMEOUT, after idle, interval and count were set', IPPROTO_TCP, constants.TCP_USER_TIMEOUT!],
     ['SO_KEEPALIVE, the very last call', SOL_SOCKET, constants.SO_KEEPALIVE],
   ];
   for (const [name, level, option] of cases) {

@@ -180,7 +180,7 @@ describe('verdict() on records', () => {
   });
 
   it('socketRecord: silence is the later of the last data and the last ACK; a listener has no peer', () => {
-    const keepalive = { enable: false, idle: null, interval: null, count: null, userTimeout: null };
+    const keepalive = { enable: false, idle: 7_200_000, interval: 75_000, count: null, userTimeout: null };
     const info = { state: 'ESTABLISHED' as const, lastAckRecv: 700, lastDataRecv: 9_000, unacked: 2 };
     expect(socketRecord('fd 9', info, keepalive, { address: '::1', port: 1 })).toMatchObject({ silentMs: 700, unacked: 2 });
     expect(socketRecord('fd 8', { ...info, state: 'LISTEN' }, keepalive, { address: '::', port: 0 }).peer).toBeNull();

@@ -258,10 +258,10 @@ function attempt<T>(run: () => T): { ok: true; value: T } | { ok: false; error: 
 
 const SOCKOPT_KEEPALIVE: Array<[string, number, number, OptionKey]> = [
   ['SO_KEEPALIVE', constants.SOL_SOCKET, constants.SO_KEEPALIVE, 'enable'],
-  ['TCP_KEEPIDLE', constants.IPPROTO_TCP, constants.TCP_KEEPIDLE, 'idle'],
+  ['TCP_KEEPIDLE', constants.IPPROTO_TCP, constants.TCP_KEEPIDLE!, 'idle'],
   ['TCP_KEEPINTVL', constants.IPPROTO_TCP, constants.TCP_KEEPINTVL, 'interval'],
   ['TCP_KEEPCNT', constants.IPPROTO_TCP, constants.TCP_KEEPCNT, 'count'],
-  ['TCP_USER_TIMEOUT', constants.IPPROTO_TCP, constants.TCP_USER_TIMEOUT, 'userTimeout'],
+  ['TCP_USER_TIMEOUT', constants.IPPROTO_TCP, constants.TCP_USER_TIMEOUT!, 'userTimeout'],
 ];
 const KERNEL_KEY: Record<OptionKey, keyof WatchedKeepalive> = { enable: 'keepalive', idle: 'idle', interval: 'interval', count: 'count', userTimeout: 'userTimeout' };
 
@@ -273,7 +273,7 @@ const sockOption = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...SOCKOPT_KEEPALIVE.map(([, level, name]) => [level, name] as [number, number])) },
   fc.constantFrom<[number, number]>(
     [constants.SOL_SOCKET, constants.SO_RCVBUF], [constants.SOL_SOCKET, constants.SO_SNDBUF], [constants.IPPROTO_TCP, constants.TCP_NODELAY],
-    [constants.IPPROTO_TCP, constants.TCP_INFO], [constants.SOL_SOCKET, constants.SO_TYPE],
+    [constants.IPPROTO_TCP, constants.TCP_INFO!], [constants.SOL_SOCKET, constants.SO_TYPE],
   ),
   fc.tuple(fc.integer({ min: 2, max: 2 ** 31 - 1 }).filter((level) => ![6, 41].includes(level) && level < 256 || level > 290), fc.integer()),
   fc.tuple(fc.oneof(weirdNumber, wrongType), fc.oneof(fc.integer({ min: 0, max: 20 }), weirdNumber)),

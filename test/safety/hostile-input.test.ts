@@ -15,7 +15,9 @@ import { closeAll, connectedPair, listen, listenUnix, portOf, track } from '../h
 
 afterEach(closeAll);
 
-const { IPPROTO_TCP, TCP_KEEPIDLE, SOL_SOCKET, SO_KEEPALIVE } = constants;
+const { IPPROTO_TCP, SOL_SOCKET, SO_KEEPALIVE } = constants;
+// Linux and Windows (macOS names it TCP_KEEPALIVE): these tests run on those.
+const TCP_KEEPIDLE = constants.TCP_KEEPIDLE!;
 
 /** Runs `fn`, expecting it to throw an error whose `code` is `code`. */
 function thrownBy(fn: () => unknown): Error & { code?: unknown; cause?: unknown } {

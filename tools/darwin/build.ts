@@ -142,7 +142,7 @@ export function buildDarwin(options: { prebuild?: boolean } = {}): string[] {
     log(`built ${path.relative(REPO, file)} for ${target.triple} in ${seconds.toFixed(1)} s (${fs.statSync(file).size} bytes)`);
     checkAddon(target, file);
     if (options.prebuild) {
-      const prebuild = path.join(REPO, 'prebuilds', target.name, 'tcp-keepalive.node');
+      const prebuild = path.join(REPO, 'prebuilds', target.prebuild);
       fs.mkdirSync(path.dirname(prebuild), { recursive: true });
       fs.copyFileSync(file, prebuild);
       made.push(prebuild);

@@ -1,20 +1,24 @@
 // npm run prebuild: the prebuilt addons the published package carries, in
-// the layout node-gyp-build loads without a compiler:
-//   prebuilds/<platform>-<arch>/tcp-keepalive.node   (N-API 8: every Node >= 20)
+// the layout node-gyp-build loads without a compiler (N-API 8: every Node >= 20):
+//   prebuilds/<platform>-<arch>/tcp-keepalive.node          (darwin, win32)
+//   prebuilds/linux-<arch>/tcp-keepalive.{glibc,musl}.node  (Linux, per C library:
+//     node-gyp-build loads a tagged file only under that libc)
 //
-//   node build/tools/prebuild/prebuild.js [--host-only]
+//   node build/tools/prebuild/prebuild.js [--host-only | --musl-only]
 //
 // The host's prebuild is made by prebuildify (--napi --strip), with cmake-js
 // standing in for node-gyp (cmake-js-shim.ts), from a copy of the sources so
 // that the working build/ is left alone. On linux-x64 the other four are
 // cross-compiled too, unless --host-only: win32-x64 with mingw-w64
 // (tools/windows/build.ts), darwin-x64 and darwin-arm64 (tools/darwin/
-// build.ts) and linux-arm64 (tools/arm64/build.ts) with zig.
+// build.ts), linux-arm64 and the musl builds for x64 and arm64
+// (tools/arm64/build.ts) with zig. npm pack refuses to run without all of
+// them (tools/prebuild/check.ts, the prepack script).
 // CI (.github/workflows/prebuild.yml) runs this on each OS and architecture.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildLinuxArm64 } from '../arm64/build';
+import { buildLinux } from '../arm64/build';
 import { buildDarwin } from '../darwin/build';
 import { buildWindows, WINDOWS_PREBUILD } from '../windows/build';
 
@@ -41,7 +45,8 @@ function prebuildHost(): Promise<string> {
   ) => void;
   return new Promise((resolve, reject) => {
     prebuildify(
-      { cwd: STAGING, out: REPO, napi: true, strip: true, nodeGyp, arch: process.env.PREBUILD_ARCH ?? os.arch() },
+      // tagLibc names the Linux build tcp-keepalive.glibc.node (or .musl).
+      { cwd: STAGING, out: REPO, napi: true, strip: true, tagLibc: os.platform() === 'linux', nodeGyp, arch: process.env.PREBUILD_ARCH ?? os.arch() },
       (error) => {
         if (error) return reject(error);
         const dir = path.join(REPO, 'prebuilds', `${process.env.PREBUILD_PLATFORM ?? os.platform()}-${process.env.PREBUILD_ARCH ?? os.arch()}`);
@@ -51,14 +56,24 @@ function prebuildHost(): Promise<string> {
   });
 }
 
+const MUSL = ['linux-x64-musl', 'linux-arm64-musl'] as const;
+
 async function main(): Promise<void> {
+  // --musl-only: the two musl builds alone (zig, on Linux x64), for a release
+  // whose other prebuilds were made natively on each OS.
+  if (process.argv.includes('--musl-only')) {
+    for (const target of MUSL) console.log(`prebuild: ${path.relative(REPO, buildLinux(target, (line) => console.error(`prebuild: ${line}`)))}`);
+    return;
+  }
   const hostDir = await prebuildHost();
   const made = fs.readdirSync(hostDir).map((file) => path.join(hostDir, file));
   if (!process.argv.includes('--host-only') && process.platform === 'linux' && os.arch() === 'x64') {
     buildWindows({ prebuild: true });
     made.push(WINDOWS_PREBUILD);
     made.push(...buildDarwin({ prebuild: true }));
-    made.push(buildLinuxArm64((line) => console.error(`prebuild: ${line}`)));
+    for (const target of ['linux-arm64', ...MUSL] as const) {
+      made.push(buildLinux(target, (line) => console.error(`prebuild: ${line}`)));
+    }
   }
   for (const file of made) console.log(`prebuild: ${path.relative(REPO, file)} (${fs.statSync(file).size} bytes)`);
 }

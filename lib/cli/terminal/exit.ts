@@ -26,6 +26,8 @@ export const ExitCode = {
   UNSUPPORTED: 10,
   /** report --expect: a field this platform does not honour. */
   NOT_HONOURED: 11,
+  /** The native addon is missing or does not load here (ERR_TCP_KEEPALIVE_NO_ADDON). */
+  NO_ADDON: 12,
   /** Interrupted (Ctrl-C, SIGINT). */
   INTERRUPTED: 130,
   /** Terminated (SIGTERM). */

@@ -14,17 +14,18 @@ const EXIT_CODE_TEXT: Record<ExitCodeValue, string> = {
   [ExitCode.NO_PROCESS]: 'no such process (inspect)',
   [ExitCode.UNSUPPORTED]: 'not available on this platform',
   [ExitCode.NOT_HONOURED]: 'report --expect: a field this platform does not honour',
+  [ExitCode.NO_ADDON]: 'no native addon for this platform, or it does not load (the message says what to do)',
   [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C, SIGINT)',
   [ExitCode.TERMINATED]: 'terminated (SIGTERM)',
 };
 
 /** The exit codes section: `codes` in order; `done` says what exit code 0 means for the command. */
 function exitCodes(codes: readonly ExitCodeValue[], done: string = EXIT_CODE_TEXT[ExitCode.OK]): string {
-  const lines = codes.map((code) => `  ${String(code).padEnd(5)}${code === ExitCode.OK ? done : EXIT_CODE_TEXT[code]}`);
+  const lines = [...codes].sort((a, b) => a - b).map((code) => `  ${String(code).padEnd(5)}${code === ExitCode.OK ? done : EXIT_CODE_TEXT[code]}`);
   return `Exit codes:\n${lines.join('\n')}\n`;
 }
 
-const { OK, INTERNAL, USAGE, RESOLVE, CONNECT, LISTEN, TIMED_OUT, RESET, PERMISSION, NO_PROCESS, UNSUPPORTED, INTERRUPTED, TERMINATED } = ExitCode;
+const { OK, INTERNAL, NO_ADDON, USAGE, RESOLVE, CONNECT, LISTEN, TIMED_OUT, RESET, PERMISSION, NO_PROCESS, UNSUPPORTED, INTERRUPTED, TERMINATED } = ExitCode;
 const SIGNALS = [INTERRUPTED, TERMINATED] as const;
 
 /** Every code, for the top-level help. */
@@ -124,7 +125,7 @@ line (for node --require tcp-keepalive/register) and the code line.
 
 ${DURATIONS}
 
-${exitCodes([OK, INTERNAL, USAGE])}`;
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE])}`;
 
 export const DEFAULTS_HELP = `Usage: tcp-keepalive defaults [--json]
 
@@ -135,7 +136,7 @@ them.
   --json       one JSON object: idleMs, intervalMs, count, source, settings, detectionMs
   -h, --help   this help
 
-${exitCodes([OK, INTERNAL, USAGE, UNSUPPORTED])}`;
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, UNSUPPORTED])}`;
 
 export const CONNECT_HELP = `Usage: tcp-keepalive connect HOST:PORT [options]
 
@@ -149,7 +150,7 @@ ${watchOptions()}
 
 ${DURATIONS}
 
-${exitCodes([OK, INTERNAL, USAGE, RESOLVE, CONNECT, TIMED_OUT, RESET, UNSUPPORTED, ...SIGNALS], 'the peer closed the connection, or --duration or q ended it')}`;
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, RESOLVE, CONNECT, TIMED_OUT, RESET, UNSUPPORTED, ...SIGNALS], 'the peer closed the connection, or --duration or q ended it')}`;
 
 export const LISTEN_HELP = `Usage: tcp-keepalive listen [HOST:]PORT [options]
 
@@ -171,7 +172,7 @@ ${watchOptions(`      --silent-after T    for the verdict at the end: keepalive 
 
 ${DURATIONS}
 
-${exitCodes([OK, INTERNAL, USAGE, LISTEN, UNSUPPORTED, ...SIGNALS], '--duration or q ended it')}`;
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, LISTEN, UNSUPPORTED, ...SIGNALS], '--duration or q ended it')}`;
 
 export const INSPECT_HELP = `Usage: tcp-keepalive inspect PID [--json]
 
@@ -196,7 +197,7 @@ fix), and several connections from one peer address of which only the newest is 
                            CLOSE_WAIT this long: a leak (default 60s)
   -h, --help               this help
 
-${exitCodes([OK, INTERNAL, USAGE, PERMISSION, NO_PROCESS, UNSUPPORTED])}`;
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, PERMISSION, NO_PROCESS, UNSUPPORTED])}`;
 
 export const DEMO_HELP = `Usage: tcp-keepalive demo [--json] [--loopback]
 
@@ -217,4 +218,4 @@ Without root: the loopback version (defaults, set, read back, probes answered).
   --json       one JSON object per line, per event
   -h, --help   this help
 
-${exitCodes([OK, INTERNAL, USAGE, ...SIGNALS], 'the demo ran to its end')}`;
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, ...SIGNALS], 'the demo ran to its end')}`;

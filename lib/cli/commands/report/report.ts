@@ -23,6 +23,7 @@ import {
   setSockOpt,
   systemDefaults,
   type KeepaliveField,
+  type SocketConstants,
   type KeepaliveState,
 } from '../../../index';
 import { keepaliveFields as FIELDS } from '../../../diagnostics';
@@ -50,12 +51,13 @@ Exit codes:
   1    unexpected failure (a bug: please report it)
   2    bad command line
   11   a field named by --expect is not honoured here
+  12   no native addon for this platform, or it does not load (the message says what to do)
 `;
 
 /** Values to try: not a default anywhere, whole seconds, a user timeout that shows ms. */
 const TRIAL: Record<Exclude<KeepaliveField, 'enable'>, number> = { idle: 37_000, interval: 7_000, count: 5, userTimeout: 12_345 };
 /** The raw option behind each field, by the names this platform's constants use. */
-const OPTION_NAMES: Record<KeepaliveField, readonly string[]> = {
+const OPTION_NAMES: Record<KeepaliveField, readonly (keyof SocketConstants)[]> = {
   enable: ['SO_KEEPALIVE'],
   idle: ['TCP_KEEPIDLE', 'TCP_KEEPALIVE'],
   interval: ['TCP_KEEPINTVL'],
