@@ -1,7 +1,8 @@
 // The portable N-API bindings: argument unpacking, result packing, and
 // nothing else. The socket work is in the back ends behind keepalive.h; each
-// OS's own bindings are registered from its binding_<os>.cc
-// (RegisterPlatformExtras), the helpers they share are in binding.cc.
+// OS's own bindings are registered from its binding.cc (darwin/, win/,
+// diagnostics/linux/: RegisterPlatformExtras), the helpers they share are in
+// binding.cc here.
 //
 // Calls on the hot path (get/set keepalive, TCP_INFO, generic options) return
 // a number: 0 (or a length) on success, a negative libuv-style errno on
@@ -16,19 +17,18 @@
 #include <cstring>
 #include <string>
 
-#include "binding.h"
-#include "keepalive.h"
+#include "core/binding.h"
+#include "core/keepalive.h"
 
 namespace tcpka {
 namespace binding {
 namespace {
 
-const char* const kSyscallNames[] = {"",     "getsockopt",   "setsockopt",
-                                     "WSAIoctl", "open",     "read",
-                                     "sysctlbyname", "RegGetValue"};
-static_assert(sizeof(kSyscallNames) / sizeof(kSyscallNames[0]) ==
-                  static_cast<size_t>(Syscall::kCount),
-              "one name per Syscall");
+const char* const kSyscallNames[] = {
+#define TCPKA_NAME(syscall, name) name,
+    TCPKA_SYSCALLS(TCPKA_NAME)
+#undef TCPKA_NAME
+};
 
 const char* const kTcpInfoNames[] = {
 #define TCPKA_NAME(field, name) name,

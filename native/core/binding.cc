@@ -1,5 +1,5 @@
 // The helpers every binding file uses (binding.h).
-#include "binding.h"
+#include "core/binding.h"
 
 #include <string>
 

@@ -1,5 +1,5 @@
 // What the portable bindings (addon.cc) share with each OS's own bindings
-// (binding_<os>.cc): the layout of the shared slots, argument checks and
+// (darwin/, win/, diagnostics/linux/binding.cc): the layout of the shared slots, argument checks and
 // result packing. N-API only; the socket work is behind keepalive.h.
 #ifndef TCP_KEEPALIVE_BINDING_H_
 #define TCP_KEEPALIVE_BINDING_H_
@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "keepalive.h"
+#include "core/keepalive.h"
 
 namespace tcpka {
 namespace binding {
@@ -85,7 +85,7 @@ inline Napi::PropertyDescriptor SlotsFunction(
 // --- Defined by each OS's binding file -------------------------------------
 
 // Adds this OS's own functions and values to the exports (Linux: the
-// diagnostics of native/diagnostics.h; Windows: findSocket). Their calls
+// diagnostics of diagnostics/linux/; Windows: findSocket). Their calls
 // get `slots` as their data.
 void RegisterPlatformExtras(Napi::Env env, Napi::Object exports,
                             double* slots);

@@ -3,8 +3,8 @@
 // where this OS's headers define it.
 #include <cstddef>
 
-#include "keepalive.h"
-#include "socket_headers.h"
+#include "core/keepalive.h"
+#include "core/socket_headers.h"
 
 namespace tcpka {
 

@@ -1,6 +1,6 @@
 // The portable interface between the N-API bindings (addon.cc) and the
-// per-OS back ends (keepalive_unix.cc with keepalive_linux.cc or
-// keepalive_darwin.cc; keepalive_win.cc on Windows). Nothing here knows about
+// per-OS back ends (unix/keepalive.cc with linux/keepalive.cc or
+// darwin/keepalive.cc; win/keepalive.cc on Windows). Nothing here knows about
 // JavaScript, and the back ends know nothing about N-API.
 //
 // Units at this boundary are the library's units: milliseconds for times,
@@ -23,17 +23,24 @@ constexpr int kErrorNoMemory = -ENOMEM;
 #endif
 
 // The system call that failed, so that JavaScript can build the same error
-// shape Node uses ({ code, errno, syscall }). The order is part of the
-// binding's contract: addon.cc exports the names in this order.
+// shape Node uses ({ code, errno, syscall }): the enum and the name in
+// errors. The order is part of the binding's contract: addon.cc exports the
+// names in this order, an OS's own calls (WinSyscall, DiagSyscall) continue
+// it.
+#define TCPKA_SYSCALLS(X)            \
+  X(kNone, "")                       \
+  X(kGetsockopt, "getsockopt")       \
+  X(kSetsockopt, "setsockopt")       \
+  X(kWSAIoctl, "WSAIoctl")           \
+  X(kOpen, "open")                   \
+  X(kRead, "read")                   \
+  X(kSysctlbyname, "sysctlbyname")   \
+  X(kRegGetValue, "RegGetValue")
+
 enum class Syscall : int {
-  kNone = 0,
-  kGetsockopt,
-  kSetsockopt,
-  kWSAIoctl,
-  kOpen,
-  kRead,
-  kSysctlbyname,
-  kRegGetValue,
+#define TCPKA_ENUM(syscall, name) syscall,
+  TCPKA_SYSCALLS(TCPKA_ENUM)
+#undef TCPKA_ENUM
   kCount
 };
 

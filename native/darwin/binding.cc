@@ -2,7 +2,7 @@
 // falls back to what TCP_INFO tells there.
 #if defined(__APPLE__)
 
-#include "binding.h"
+#include "core/binding.h"
 
 namespace tcpka {
 namespace binding {

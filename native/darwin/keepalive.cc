@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "keepalive_unix.h"
+#include "unix/backend.h"
 
 // XNU's TCP states (bsd/netinet/tcp_fsm.h), which TCP_CONNECTION_INFO's
 // tcpi_state reports. The SDK has the header; zig's macOS headers, used to

@@ -15,8 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "keepalive_unix.h"
-#include "sock_diag_linux.h"
+#include "linux/tcp_info.h"
+#include "unix/backend.h"
 
 namespace tcpka {
 namespace unix_backend {

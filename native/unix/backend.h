@@ -1,12 +1,12 @@
-// Internal to the POSIX back ends: what keepalive_unix.cc (shared by Linux and
-// macOS) needs from the OS-specific file, keepalive_linux.cc or
-// keepalive_darwin.cc.
+// Internal to the POSIX back ends: what unix/keepalive.cc (shared by Linux and
+// macOS) needs from the OS-specific file, linux/keepalive.cc or
+// darwin/keepalive.cc.
 #ifndef TCP_KEEPALIVE_KEEPALIVE_UNIX_H_
 #define TCP_KEEPALIVE_KEEPALIVE_UNIX_H_
 
 #include <cerrno>
 
-#include "keepalive.h"
+#include "core/keepalive.h"
 
 namespace tcpka {
 namespace unix_backend {

@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-#include "keepalive_unix.h"
+#include "unix/backend.h"
 
 namespace tcpka {
 

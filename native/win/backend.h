@@ -1,6 +1,6 @@
-// Internal to the Windows back end: what keepalive_win.cc, error_win.cc,
-// registry_win.cc, remembered_win.cc and socket_lookup_win.cc share, and
-// what binding_win.cc binds.
+// Internal to the Windows back end: what win/keepalive.cc, win/error.cc,
+// win/registry.cc, win/remembered.cc and win/socket_lookup.cc share, and
+// what win/binding.cc binds.
 #ifndef TCP_KEEPALIVE_KEEPALIVE_WIN_H_
 #define TCP_KEEPALIVE_KEEPALIVE_WIN_H_
 #ifdef _WIN32
@@ -8,18 +8,25 @@
 #include <cstdint>
 #include <string>
 
-#include "keepalive.h"
+#include "core/keepalive.h"
 
 struct uv_loop_s;
 
 namespace tcpka {
 
-// Calls only the Windows code makes. Their numbers continue the core Syscall
-// list, so that a Status can carry them and the binding's `syscalls` names
-// them (kWinSyscallNames in binding_win.cc).
+// Calls only the Windows code makes, and their names. Their numbers continue
+// the core Syscall list, so that a Status can carry them and the binding's
+// `syscalls` names them (win/binding.cc).
+#define TCPKA_WIN_SYSCALLS(X) \
+  X(kUvWalk, "uv_walk")       \
+  X(kHandleScan, "handle scan")
+
 enum class WinSyscall : int {
-  kUvWalk = static_cast<int>(Syscall::kCount),
-  kHandleScan,
+  // The last core number, so that the first call here gets Syscall::kCount.
+  kCoreLast = static_cast<int>(Syscall::kCount) - 1,
+#define TCPKA_ENUM(syscall, name) syscall,
+  TCPKA_WIN_SYSCALLS(TCPKA_ENUM)
+#undef TCPKA_ENUM
   kEnd
 };
 
@@ -40,7 +47,7 @@ inline constexpr double kDocumentedIntervalMs = 1000;
 inline constexpr double kDocumentedCount = 10;
 
 // The system defaults as the registry holds them (read once: Tcpip reads
-// them at boot), or the registry call's failure (registry_win.cc).
+// them at boot), or the registry call's failure (win/registry.cc).
 struct RegistryDefaults {
   Status status;
   SystemDefaults defaults;
@@ -49,7 +56,7 @@ const RegistryDefaults& ReadRegistryDefaults();
 
 // The idle and interval last set through this library on `sock`, false if
 // none or if the handle value now belongs to another socket (its addresses
-// differ); Remember records them (remembered_win.cc).
+// differ); Remember records them (win/remembered.cc).
 bool Recall(SocketHandle sock, double* idle_ms, double* interval_ms);
 void Remember(SocketHandle sock, double idle_ms, double interval_ms);
 

@@ -1,22 +1,22 @@
 // The Windows bindings beyond the portable ones: findSocket, the SOCKET
-// behind a Node handle (keepalive_win.h, socket_lookup_win.cc).
+// behind a Node handle (win/backend.h, win/socket_lookup.cc).
 #if defined(_WIN32)
 
 #include <cstdint>
 
-#include "binding.h"
-#include "keepalive_win.h"
+#include "core/binding.h"
+#include "win/backend.h"
 
 namespace tcpka {
 namespace binding {
 namespace {
 
 // The numbers of WinSyscall continue Syscall's.
-const char* const kWinSyscallNames[] = {"uv_walk", "handle scan"};
-static_assert(sizeof(kWinSyscallNames) / sizeof(kWinSyscallNames[0]) ==
-                  static_cast<size_t>(WinSyscall::kEnd) -
-                      static_cast<size_t>(Syscall::kCount),
-              "one name per WinSyscall");
+const char* const kWinSyscallNames[] = {
+#define TCPKA_NAME(syscall, name) name,
+    TCPKA_WIN_SYSCALLS(TCPKA_NAME)
+#undef TCPKA_NAME
+};
 
 // (family, address, port) at `first`; family 0 means "none".
 bool EndpointArgs(const Napi::CallbackInfo& info, size_t first,

@@ -1,9 +1,9 @@
-// Win32 and Winsock error codes as libuv names them (keepalive_win.h).
+// Win32 and Winsock error codes as libuv names them (win/backend.h).
 #ifdef _WIN32
 
-#include "socket_headers.h"
+#include "core/socket_headers.h"
 
-#include "keepalive_win.h"
+#include "win/backend.h"
 
 namespace tcpka {
 

@@ -1,6 +1,6 @@
-// Windows back end (Winsock 2). Error translation (error_win.cc), the
-// registry's system defaults (registry_win.cc) and the remembered values
-// (remembered_win.cc) are in their own files, shared through keepalive_win.h.
+// Windows back end (Winsock 2). Error translation (win/error.cc), the
+// registry's system defaults (win/registry.cc) and the remembered values
+// (win/remembered.cc) are in their own files, shared through win/backend.h.
 //
 // enable + idle + interval: WSAIoctl(SIO_KEEPALIVE_VALS), in ms, all three at
 // once (Windows 2000+). It is write-only.
@@ -18,9 +18,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "keepalive.h"
-#include "keepalive_win.h"
-#include "socket_headers.h"
+#include "core/keepalive.h"
+#include "win/backend.h"
+#include "core/socket_headers.h"
 
 namespace tcpka {
 

@@ -2,9 +2,9 @@
 // in the registry, the documented values where they are absent.
 #ifdef _WIN32
 
-#include "socket_headers.h"
+#include "core/socket_headers.h"
 
-#include "keepalive_win.h"
+#include "win/backend.h"
 
 namespace tcpka {
 

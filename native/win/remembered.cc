@@ -1,14 +1,14 @@
 // What was last set through this library on a socket whose options cannot
-// be read back (SIO_KEEPALIVE_VALS is write-only): keepalive_win.h.
+// be read back (SIO_KEEPALIVE_VALS is write-only): win/backend.h.
 #ifdef _WIN32
 
-#include "socket_headers.h"
+#include "core/socket_headers.h"
 
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
 
-#include "keepalive_win.h"
+#include "win/backend.h"
 
 namespace tcpka {
 

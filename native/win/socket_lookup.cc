@@ -32,7 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "keepalive_win.h"
+#include "win/backend.h"
 
 namespace tcpka {
 namespace {

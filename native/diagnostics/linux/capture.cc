@@ -17,7 +17,7 @@
 #include <cstring>
 #include <vector>
 
-#include "diagnostics.h"
+#include "diagnostics/linux/capture.h"
 
 namespace tcpka {
 namespace {

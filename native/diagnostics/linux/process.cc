@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "diagnostics.h"
+#include "diagnostics/linux/process.h"
 
 // Older headers lack the numbers; they are the same on every architecture
 // that uses the generic syscall table, x86-64 included.

@@ -1,10 +1,10 @@
-// NETLINK_SOCK_DIAG dumps of TCP sockets (see sock_diag_linux.h): one
+// NETLINK_SOCK_DIAG dumps of TCP sockets (see sock_diag.h): one
 // request per address family, the port filter applied by the kernel while
 // it walks its tables, and each answer's INET_DIAG_INFO attribute turned
 // into the same TCP_INFO slots getsockopt gives.
 #if defined(__linux__)
 
-#include "sock_diag_linux.h"
+#include "diagnostics/linux/sock_diag.h"
 
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
@@ -19,6 +19,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+
+#include "diagnostics/linux/diagnostics.h"
+#include "diagnostics/linux/process.h"
+#include "linux/tcp_info.h"
 
 namespace tcpka {
 namespace {

@@ -3,14 +3,13 @@
 // port, each answer carrying the socket's state, its pending timer (the
 // keepalive timer and its unanswered probes) and its TCP_INFO. Used by the
 // command's live view and by `inspect`; nothing here knows about JavaScript.
-#ifndef TCP_KEEPALIVE_SOCK_DIAG_LINUX_H_
-#define TCP_KEEPALIVE_SOCK_DIAG_LINUX_H_
+#ifndef TCP_KEEPALIVE_DIAGNOSTICS_LINUX_SOCK_DIAG_H_
+#define TCP_KEEPALIVE_DIAGNOSTICS_LINUX_SOCK_DIAG_H_
 
 #include <cstddef>
 #include <cstdint>
 
-#include "diagnostics.h"
-#include "keepalive.h"
+#include "core/keepalive.h"
 
 namespace tcpka {
 
@@ -64,10 +63,6 @@ Status SockDiagOpen(int netns_fd, int* fd_out);
 Status SockDiagDump(int fd, const SockDiagFilter& filter, uint8_t* out,
                     size_t capacity, size_t* found);
 
-// struct tcp_info as the kernel handed it (getsockopt or INET_DIAG_INFO),
-// `length` bytes of it, to the portable slots (keepalive_linux.cc).
-void TcpInfoFromKernel(const void* data, size_t length, TcpInfo* out);
-
 }  // namespace tcpka
 
-#endif  // TCP_KEEPALIVE_SOCK_DIAG_LINUX_H_
+#endif  // TCP_KEEPALIVE_DIAGNOSTICS_LINUX_SOCK_DIAG_H_
