@@ -176,31 +176,34 @@ function visitSockets(pid: number, command: string, sameNamespace: boolean, visi
     const indexOf = table ? table.find({}, new Set(inodeOf.values())) : new Map<number, number>();
     const pidfd = openProcessOf(pid, command);
     try {
+      // forEach, not for...of: no [fd, inode] pair is made per socket.
       const listed: number[] = [];
-      for (const [fd, inode] of inodeOf) if (indexOf.has(inode)) listed.push(fd);
+      inodeOf.forEach((inode, fd) => {
+        if (indexOf.has(inode)) listed.push(fd);
+      });
       const states = processKeepalive(pidfd, listed);
       let next = 0; // listed in the same order: the state of the next listed descriptor
-      for (const [fd, inode] of inodeOf) {
+      inodeOf.forEach((inode, fd) => {
         const index = indexOf.get(inode);
         if (index !== undefined) {
           const state = states[next++]!;
           if (state instanceof Error) {
             if (state.code !== 'EBADF') throw processError(pid, command, state); // EBADF: closed meanwhile
-            continue;
+            return;
           }
           const entry = table!.brief(index);
           visit({ fd, inode, entry, keepalive: state, info: entry.info });
-          continue;
+          return;
         }
         let report: SocketReport | null;
         try {
           report = readUnlistedSocket(pidfd, fd, inode);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
+          if ((error as NodeJS.ErrnoException).code === 'EBADF') return; // closed meanwhile
           throw processError(pid, command, error as NodeJS.ErrnoException);
         }
         if (report) visit(report);
-      }
+      });
     } finally {
       closeSync(pidfd);
     }
