@@ -4,6 +4,7 @@
 #ifndef TCP_KEEPALIVE_DIAGNOSTICS_LINUX_PROCESS_H_
 #define TCP_KEEPALIVE_DIAGNOSTICS_LINUX_PROCESS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -29,6 +30,10 @@ Status ListSocketDescriptors(int pid, std::vector<SocketDescriptor>* out);
 // The keepalive settings of descriptor `target_fd` of the process behind
 // `pidfd`, read through a duplicate that is closed before returning.
 Status ProcessKeepalive(int pidfd, int target_fd, KeepaliveState* out);
+// ProcessKeepalive for `count` descriptors, state i and status i for fds[i],
+// spread over a few threads when there are thousands.
+void ProcessKeepaliveAll(int pidfd, const int32_t* fds, size_t count,
+                         KeepaliveState* states, Status* statuses);
 // Runs `work` on a short-lived thread that has joined the network namespace
 // `netns_fd` (setns changes only the calling thread); this thread and
 // process stay where they are. What `work` creates there (a socket) stays

@@ -61,13 +61,14 @@ Napi::Value ProcessKeepaliveJs(const Napi::CallbackInfo& info) {
   Napi::Int32Array fds = info[1].As<Napi::Int32Array>();
   Napi::Float64Array out = info[2].As<Napi::Float64Array>();
   const size_t count = std::min(fds.ElementLength(), out.ElementLength() / kProcessKeepaliveSlots);
+  std::vector<KeepaliveState> states(count);
+  std::vector<Status> statuses(count);
+  ProcessKeepaliveAll(pidfd, fds.Data(), count, states.data(), statuses.data());
   for (size_t i = 0; i < count; ++i) {
     double* slots = out.Data() + i * kProcessKeepaliveSlots;
-    KeepaliveState state;
-    Status status = ProcessKeepalive(pidfd, fds[i], &state);
-    slots[0] = status.ok() ? 0 : status.error;
-    slots[1] = static_cast<int>(status.syscall);
-    StoreState(slots + kProcessKeepaliveState, state);
+    slots[0] = statuses[i].ok() ? 0 : statuses[i].error;
+    slots[1] = static_cast<int>(statuses[i].syscall);
+    StoreState(slots + kProcessKeepaliveState, states[i]);
   }
   return Napi::Number::New(info.Env(), static_cast<double>(count));
 }
