@@ -80,7 +80,7 @@ export function socketInode(socket: net.Socket): number | null {
   }
 }
 
-// --- Packet capture (native/capture_linux.cc) ---------------------------
+// --- Packet capture (native/diagnostics/linux/capture.cc) ---------------------------
 
 export interface FlowFilter {
   /** 4, 6, or 0 for both (addresses empty then). */
@@ -110,7 +110,7 @@ export function readCapture(fd: number, buffer: Uint8Array): number {
   return checked(binding.captureRead!(fd, buffer));
 }
 
-// --- Another process (native/inspect_linux.cc) --------------------------
+// --- Another process (native/diagnostics/linux/process.cc) --------------------------
 
 /** pidfd_open(2); throws ESRCH, EPERM, ENOSYS as Node-style errors. */
 export function openProcess(pid: number): number {
@@ -173,7 +173,7 @@ export function systemDefaultsIn(path: string): SystemDefaults | null {
   }
 }
 
-// --- The kernel's socket table (native/sock_diag_linux.cc) --------------
+// --- The kernel's socket table (native/diagnostics/linux/sock_diag.cc) --------------
 
 /** The timer pending on a socket, as `ss -o` names it. */
 export type TimerKind = 'none' | 'retransmit' | 'keepalive' | 'time-wait' | 'zero-window-probe';

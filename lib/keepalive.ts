@@ -264,7 +264,7 @@ export function systemDefaults(): SystemDefaults {
 }
 
 // TCP_INFO as an object with a fixed shape, from the binding's own list of
-// names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS): the state named through
+// names (native/core/keepalive.h, TCPKA_TCP_INFO_FIELDS): the state named through
 // the binding's state names, every other slot a number, NaN (not reported
 // here) becoming null.
 if (!binding.tcpInfoFields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');

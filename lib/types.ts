@@ -7,7 +7,7 @@ import type {
   NativeTcpStateName,
 } from '../binding';
 
-/** A keepalive configuration field (native/keepalive.h defines the list). */
+/** A keepalive configuration field (native/core/keepalive.h defines the list). */
 export type KeepaliveField = NativeFieldName;
 
 /**
@@ -58,7 +58,7 @@ export type TcpStateName = NativeTcpStateName;
 /**
  * A portable view of TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS). A field
  * the platform does not report is `null`. The fields and their units are
- * those of the addon (native/keepalive.h, TCPKA_TCP_INFO_FIELDS).
+ * those of the addon (native/core/keepalive.h, TCPKA_TCP_INFO_FIELDS).
  */
 export interface TcpInfo extends NativeTcpInfoNumbers {
   state: TcpStateName;
