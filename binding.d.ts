@@ -257,7 +257,7 @@ export interface Binding {
   // --- Diagnostics for the command (native/diagnostics/linux/); Linux only, ---
   // --- absent elsewhere. Failures name their call in `syscalls` too.    ---
 
-  /** Bytes per record written by captureRead (layout in native/diagnostics/linux/). */
+  /** Bytes per record written by captureRead (layout in native/diagnostics/linux/capture.h). */
   readonly packetRecordSize?: number;
   /**
    * Opens a non-blocking AF_PACKET socket that receives the TCP segments of
