@@ -32,8 +32,7 @@ async function run(argv: readonly string[]): Promise<number> {
       return ExitCode.OK;
     // Loaded on demand: `defaults` should not pay for the live view. With
     // require, not import(): import() of a CommonJS file starts the ESM loader
-    // and lexes the file for its exports, which costs a short command a tenth
-    // of its time.
+    // and lexes the file for its exports, time a short command notices.
     case 'defaults':
       return (require('./commands/defaults.js') as typeof import('./commands/defaults.js')).runDefaults(rest);
     case 'connect':
