@@ -1,4 +1,4 @@
-// The exact shape of the native binding (native/addon.cc), as loaded by
+// The exact shape of the native binding (native/core/addon.cc), as loaded by
 // lib/native.ts. Not a public API: use the functions of lib/index.ts.
 //
 // Calls return 0 (or a byte length) on success and a negative libuv-style
@@ -9,7 +9,7 @@
 
 /**
  * The keepalive fields and the type of their values, in the order of
- * `keepaliveFields` (native/keepalive.h, TCPKA_KEEPALIVE_FIELDS, defines
+ * `keepaliveFields` (native/core/keepalive.h, TCPKA_KEEPALIVE_FIELDS, defines
  * them): field i has bit 1 << i in masks and slot i. The public
  * KeepaliveOptions (lib/types.ts) documents each; test/public-types.test.ts
  * keeps the two the same.
@@ -26,12 +26,12 @@ export interface NativeKeepaliveFields {
 export type NativeFieldName = keyof NativeKeepaliveFields;
 
 /**
- * How a field's value is given (native/keepalive.h): `flag` a boolean (1 or
+ * How a field's value is given (native/core/keepalive.h): `flag` a boolean (1 or
  * 0 in the slots), `time` milliseconds, `count` a whole number.
  */
 export type NativeFieldKind = 'flag' | 'time' | 'count';
 
-/** Named positions in `slots` (native/addon.cc, TCPKA_SLOTS). */
+/** Named positions in `slots` (native/core/addon.cc, TCPKA_SLOTS). */
 export interface NativeSlotIndex {
   /** Mask of the keepalive fields this platform cannot report. */
   readonly stateUnsupported: number;
@@ -49,7 +49,7 @@ export interface NativeSlotIndex {
 }
 
 /**
- * A portable TCP state's name, in the order of `tcpStates` (native/keepalive.h,
+ * A portable TCP state's name, in the order of `tcpStates` (native/core/keepalive.h,
  * TcpState). The public TcpStateName (lib/types.ts) lists them; the test
  * test/public-types.test.ts holds the addon's list to it.
  */
@@ -57,7 +57,7 @@ export type NativeTcpStateName = string;
 
 /**
  * A TCP_INFO slot's name: `state` and the fields besides it, in the order of
- * the addon's X-macro (native/keepalive.h, TCPKA_TCP_INFO_FIELDS), which
+ * the addon's X-macro (native/core/keepalive.h, TCPKA_TCP_INFO_FIELDS), which
  * defines them. The public TcpInfo (lib/types.ts) documents each; the test
  * test/public-types.test.ts holds the addon's list to TcpInfo's keys.
  */
@@ -159,10 +159,10 @@ export interface Binding {
    */
   testAllowRefusedReads?(allow: boolean): void;
 
-  // --- Diagnostics for the command (native/diagnostics.h); Linux only, ---
+  // --- Diagnostics for the command (native/diagnostics/linux/); Linux only, ---
   // --- absent elsewhere. Failures name their call in `syscalls` too.    ---
 
-  /** Bytes per record written by captureRead (layout in native/diagnostics.h). */
+  /** Bytes per record written by captureRead (layout in native/diagnostics/linux/capture.h). */
   readonly packetRecordSize?: number;
   /**
    * Opens a non-blocking AF_PACKET socket that receives the TCP segments of
@@ -203,7 +203,7 @@ export interface Binding {
    */
   netnsSystemDefaults?(netnsFd: number): string | number;
   /**
-   * Names of the leading slots of a sock_diag record (native/sock_diag_linux.h);
+   * Names of the leading slots of a sock_diag record (native/diagnostics/linux/sock_diag.h);
    * the TCP_INFO slots (`tcpInfoFields`) follow, then at
    * `sockDiagAddressOffset` the local and remote addresses, 16 bytes each.
    */
@@ -233,7 +233,7 @@ export interface Binding {
    */
   processKeepalive?(pidfd: number, fds: Int32Array, out: Float64Array): number;
 
-  // --- Windows only, absent elsewhere (native/keepalive_win.h). ---
+  // --- Windows only, absent elsewhere (native/win/backend.h, native/win/binding.cc). ---
 
   /**
    * The SOCKET of the TCP handle of this thread's event loop whose addresses

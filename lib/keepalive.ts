@@ -265,7 +265,7 @@ export function systemDefaults(): SystemDefaults {
 }
 
 // TCP_INFO as an object with a fixed shape, from the binding's own list of
-// names (native/keepalive.h, TCPKA_TCP_INFO_FIELDS): the state named through
+// names (native/core/keepalive.h, TCPKA_TCP_INFO_FIELDS): the state named through
 // the binding's state names, every other slot a number, NaN (not reported
 // here) becoming null.
 if (!binding.tcpInfoFields.includes('state')) throw new Error('tcp-keepalive: the native TCP_INFO fields lack state');
@@ -389,6 +389,6 @@ export function capabilities(): Readonly<Capabilities> {
 }
 
 /** This platform's socket option numbers, for getSockOpt/setSockOpt. */
-// The addon's table (native/constants.cc) under the names SocketConstants
+// The addon's table (native/core/constants.cc) under the names SocketConstants
 // lists (test/public-types.test.ts checks them against it).
 export const constants: SocketConstants = Object.freeze({ ...binding.constants }) as unknown as SocketConstants;

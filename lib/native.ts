@@ -29,7 +29,7 @@ export const FIELD_KIND = Object.freeze(
   Object.fromEntries(FIELDS.map((field, index) => [field, binding.keepaliveFieldKinds[index]!])),
 ) as Readonly<Record<NativeFieldName, NativeFieldKind>>;
 
-/** Where each value sits in `slots` (native/addon.cc, TCPKA_SLOTS). */
+/** Where each value sits in `slots` (native/core/addon.cc, TCPKA_SLOTS). */
 export const SLOT = binding.slotIndex;
 const slots = binding.slots;
 

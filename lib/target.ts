@@ -33,7 +33,7 @@ function handleFd(owner: HandleOwner): number {
 }
 
 // Windows: Node reports `fd` -1 for every handle, so the SOCKET is found by
-// the addon (native/socket_lookup_win.cc): it walks this thread's libuv loop
+// the addon (native/win/socket_lookup.cc): it walks this thread's libuv loop
 // through libuv's exported API and matches each TCP handle's addresses.
 // A handle keeps its SOCKET for life, so each one is looked up once; the
 // handle object is only used as a key, never looked into.

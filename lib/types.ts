@@ -3,7 +3,7 @@
 // these. The addon's own shapes (binding.d.ts) must match them:
 // test/public-types.test.ts checks that, name for name.
 
-/** A keepalive configuration field (native/keepalive.h defines the list). */
+/** A keepalive configuration field (native/core/keepalive.h defines the list). */
 export type KeepaliveField = 'enable' | 'idle' | 'interval' | 'count' | 'userTimeout';
 
 /**
@@ -76,7 +76,7 @@ export interface SystemDefaults {
   source: string;
 }
 
-/** The portable TCP states (native/keepalive.h, TcpState). */
+/** The portable TCP states (native/core/keepalive.h, TcpState). */
 export type TcpStateName =
   | 'UNKNOWN'
   | 'ESTABLISHED'
@@ -93,7 +93,7 @@ export type TcpStateName =
 
 /**
  * A portable view of TCP_INFO (Linux) / TCP_CONNECTION_INFO (macOS), in the
- * order of the addon's X-macro (native/keepalive.h, TCPKA_TCP_INFO_FIELDS).
+ * order of the addon's X-macro (native/core/keepalive.h, TCPKA_TCP_INFO_FIELDS).
  * Units: times since an event in ms, round-trip and retransmission times in
  * microseconds, windows in bytes, congestion window and thresholds in
  * segments. A field the platform does not report is `null`.
@@ -198,7 +198,7 @@ export interface Capabilities {
 /**
  * This platform's socket option numbers (`constants`), for getSockOpt and
  * setSockOpt. The names every supported platform has are always there; the
- * others only where this platform's headers define them (native/constants.cc).
+ * others only where this platform's headers define them (native/core/constants.cc).
  */
 export interface SocketConstants {
   readonly SOL_SOCKET: number;

@@ -29,18 +29,25 @@ export interface ZigTarget {
 }
 
 /**
- * The per-OS source lists, read from CMakeLists.txt's
- * set(TCPKA_SOURCES_<OS> native/a.cc native/b.cc ...), their one definition:
- * file names relative to native/, the common ones first.
+ * The per-OS sources: every .cc file of the folders CMakeLists.txt's
+ * set(TCPKA_SOURCES_<OS> native/core native/unix ...) names, their one
+ * definition, as CMake globs them: file names relative to native/, folder by
+ * folder, the common ones first.
  */
 function cmakeSources(os: 'DARWIN' | 'LINUX'): string[] {
   const cmake = fs.readFileSync(path.join(REPO, 'CMakeLists.txt'), 'utf8');
-  const list = (name: string): string[] => {
+  const folders = (name: string): string[] => {
     const match = new RegExp(`^set\\(TCPKA_SOURCES_${name}\\s([^)]*)\\)`, 'm').exec(cmake);
     if (!match) throw new Error(`CMakeLists.txt has no set(TCPKA_SOURCES_${name} ...)`);
-    return match[1]!.split(/\s+/).filter(Boolean).map((file) => path.relative('native', file));
+    return match[1]!.split(/\s+/).filter(Boolean);
   };
-  return [...list('COMMON'), ...list(os)];
+  return [...folders('COMMON'), ...folders(os)].flatMap((folder) =>
+    fs
+      .readdirSync(path.join(REPO, folder))
+      .filter((file) => file.endsWith('.cc'))
+      .sort()
+      .map((file) => path.relative('native', path.join(folder, file))),
+  );
 }
 const DARWIN_SOURCES = cmakeSources('DARWIN');
 const LINUX_SOURCES = cmakeSources('LINUX');
@@ -99,6 +106,10 @@ export function addonCompileFlags(): string[] {
     '-DNAPI_VERSION=8',
     '-DNAPI_DISABLE_CPP_EXCEPTIONS',
     '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+    // Our headers by their path under native/, for quoted includes only
+    // (native/linux/ must not shadow <linux/...>), as in CMakeLists.txt.
+    '-iquote',
+    path.join(REPO, 'native'),
     // Third-party headers: their warnings are not ours to fail on.
     '-isystem',
     napiHeaders,

@@ -1,5 +1,5 @@
 // One flow's packets, as the addon captures them (AF_PACKET; root or
-// CAP_NET_RAW at run time; native/capture_linux.cc). The records are decoded
+// CAP_NET_RAW at run time; native/diagnostics/linux/capture.cc). The records are decoded
 // by the command (lib/cli/live/wire/capture.ts).
 import { binding } from '../native';
 import { checked, unsupported } from './calls';

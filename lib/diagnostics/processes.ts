@@ -1,6 +1,6 @@
 // Sockets of processes: this process's socket inodes (which name them in
 // the kernel's tables), another process's sockets read through duplicates
-// (pidfd_getfd; native/inspect_linux.cc), and the defaults inside another
+// (pidfd_getfd; native/diagnostics/linux/process.cc), and the defaults inside another
 // network namespace.
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import type * as net from 'node:net';

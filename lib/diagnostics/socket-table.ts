@@ -1,4 +1,4 @@
-// The kernel's socket table (NETLINK_SOCK_DIAG; native/sock_diag_linux.cc):
+// The kernel's socket table (NETLINK_SOCK_DIAG; native/diagnostics/linux/sock_diag.cc):
 // one dump per address family, filtered by port in the kernel, with state,
 // timer and TCP_INFO per socket.
 import { closeSync, openSync } from 'node:fs';

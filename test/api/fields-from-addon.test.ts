@@ -1,4 +1,4 @@
-// The keepalive fields are defined once, by the addon (native/keepalive.h):
+// The keepalive fields are defined once, by the addon (native/core/keepalive.h):
 // the facade's validation and requests follow whatever list and kinds the
 // addon exports. Shown with the real addon's exports changed in a wrapper
 // (TCP_KEEPALIVE_ADDON names it), in a child that loads dist/.

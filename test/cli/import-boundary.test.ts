@@ -25,8 +25,8 @@ it('imports nothing of the library but lib/index.ts and lib/diagnostics/index.ts
   const outside: string[] = [];
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
-    // Static imports and re-exports, `import type` included, and import() calls.
-    for (const match of text.matchAll(/(?:from|import\()\s*'(\.[^']*)'/g)) {
+    // Static imports and re-exports, `import type` included, import() and require() calls.
+    for (const match of text.matchAll(/(?:from|import\(|require\()\s*'(\.[^']*)'/g)) {
       const target = path.resolve(path.dirname(file), match[1]!).replace(/\.js$/, '');
       if (!target.startsWith(CLI + path.sep) && !ALLOWED.has(target)) outside.push(`${path.relative(ROOT, file)} imports ${match[1]}`);
     }

@@ -1,7 +1,7 @@
 // The cost of finding the SOCKET behind a net.Socket on Windows (run in
 // node.exe by tools/windows/bench.ts; prints one JSON object to a file).
 // Node reports no descriptor there; the library walks the thread's libuv
-// loop once per handle (native/socket_lookup_win.cc) and caches the SOCKET.
+// loop once per handle (native/win/socket_lookup.cc) and caches the SOCKET.
 import fs from 'node:fs';
 import net from 'node:net';
 import { once } from 'node:events';

@@ -16,7 +16,7 @@
 // - every symbol left to be found at load time (-undefined dynamic_lookup)
 //   is an N-API function that node provides; everything else binds to
 //   libSystem. A typo there would link here and fail only on a Mac.
-// And the two ways native/keepalive_darwin.cc gets XNU's TCP states: zig's
+// And the two ways native/darwin/keepalive.cc gets XNU's TCP states: zig's
 // headers lack <netinet/tcp_fsm.h> (the build above takes the fallback), so
 // the file is compiled once more against a header with the SDK's
 // definitions (must compile) and once with one value changed (must fail).
@@ -105,7 +105,7 @@ function checkAddon(target: ZigTarget, file: string): void {
   );
 }
 
-/** Compiles keepalive_darwin.cc (no link) with `tcpFsm` as <netinet/tcp_fsm.h>. */
+/** Compiles darwin/keepalive.cc (no link) with `tcpFsm` as <netinet/tcp_fsm.h>. */
 function compileWithTcpFsm(tcpFsm: string): { ok: boolean; output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tka-darwin-sdk-'));
   try {
@@ -114,7 +114,7 @@ function compileWithTcpFsm(tcpFsm: string): { ok: boolean; output: string } {
     const result = spawnSync(
       zig(log),
       // Compile only (-c): nothing to link, so zig builds no libc++ for it.
-      ['c++', '-target', ZIG_TARGETS['darwin-arm64'].triple, '-c', '-o', path.join(dir, 'keepalive_darwin.o'), ...addonCompileFlags(), '-I', dir, path.join(REPO, 'native', 'keepalive_darwin.cc')],
+      ['c++', '-target', ZIG_TARGETS['darwin-arm64'].triple, '-c', '-o', path.join(dir, 'keepalive_darwin.o'), ...addonCompileFlags(), '-I', dir, path.join(REPO, 'native', 'darwin', 'keepalive.cc')],
       { cwd: REPO, env: zigEnv(), encoding: 'utf8' },
     );
     return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ?? ''}` };

@@ -15,7 +15,7 @@ export const WINDOWS_PREBUILD = path.join(REPO, 'prebuilds', 'win32-x64', 'tcp-k
 
 /**
  * A delay-load import library for node.exe's N-API exports (as node-gyp and
- * cmake-js do for MSVC): native/delay_load_hook_win.cc resolves "node.exe"
+ * cmake-js do for MSVC): native/win/delay_load_hook.cc resolves "node.exe"
  * to whichever executable is running, so the addon also loads into Electron
  * or a renamed node.exe.
  */

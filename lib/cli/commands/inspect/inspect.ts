@@ -180,31 +180,34 @@ function visitSockets(pid: number, command: string, sameNamespace: boolean, visi
     const indexOf = table ? table.find({}, new Set(inodeOf.values())) : new Map<number, number>();
     const pidfd = openProcessOf(pid, command);
     try {
+      // forEach, not for...of: no [fd, inode] pair is made per socket.
       const listed: number[] = [];
-      for (const [fd, inode] of inodeOf) if (indexOf.has(inode)) listed.push(fd);
+      inodeOf.forEach((inode, fd) => {
+        if (indexOf.has(inode)) listed.push(fd);
+      });
       const states = processKeepalive(pidfd, listed);
       let next = 0; // listed in the same order: the state of the next listed descriptor
-      for (const [fd, inode] of inodeOf) {
+      inodeOf.forEach((inode, fd) => {
         const index = indexOf.get(inode);
         if (index !== undefined) {
           const state = states[next++]!;
           if (state instanceof Error) {
             if (state.code !== 'EBADF') throw processError(pid, command, state); // EBADF: closed meanwhile
-            continue;
+            return;
           }
           const entry = table!.brief(index);
           visit({ fd, inode, entry, keepalive: state, info: entry.info });
-          continue;
+          return;
         }
         let report: SocketReport | null;
         try {
           report = readUnlistedSocket(pidfd, fd, inode);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EBADF') continue; // closed meanwhile
+          if ((error as NodeJS.ErrnoException).code === 'EBADF') return; // closed meanwhile
           throw processError(pid, command, error as NodeJS.ErrnoException);
         }
         if (report) visit(report);
-      }
+      });
     } finally {
       closeSync(pidfd);
     }
@@ -287,8 +290,9 @@ function socketRow(socket: SocketReport, defaults: SystemDefaults | null, probes
 
 /** The table as rows are added: their cells, and the widest cell of each column so far. */
 class Table {
-  // One flat list, row after row: no array per row kept until the table is printed.
-  private readonly cells: string[] = [];
+  // The rows as they came: pushing each cell onto one list of 100,000 cost
+  // more than keeping the row's own array.
+  private readonly rows: (readonly string[])[] = [];
   private readonly widths: number[];
 
   constructor(readonly header: readonly string[]) {
@@ -296,27 +300,29 @@ class Table {
   }
 
   get size(): number {
-    return this.cells.length / this.header.length;
+    return this.rows.length;
   }
 
   add(row: readonly string[]): void {
+    this.rows.push(row);
+    const widths = this.widths;
     for (let column = 0; column < row.length; column++) {
-      this.cells.push(row[column]!);
-      if (row[column]!.length > this.widths[column]!) this.widths[column] = row[column]!.length;
+      const length = row[column]!.length;
+      if (length > widths[column]!) widths[column] = length;
     }
   }
 
   /** Header and rows, columns padded to their widest cell (a line reaches the terminal escaped: no newlines in it). */
   print(reporter: Reporter): void {
-    reporter.line(this.format(this.header, 0));
-    for (let at = 0; at < this.cells.length; at += this.header.length) reporter.line(this.format(this.cells, at));
+    reporter.line(this.format(this.header));
+    for (const row of this.rows) reporter.line(this.format(row));
   }
 
-  private format(cells: readonly string[], at: number): string {
-    const last = this.header.length - 1;
+  private format(cells: readonly string[]): string {
+    const last = cells.length - 1;
     let line = '';
-    for (let column = 0; column < last; column++) line += `${cells[at + column]!.padEnd(this.widths[column]!)}  `;
-    return `${line}${cells[at + last]!}`.trimEnd();
+    for (let column = 0; column < last; column++) line += `${cells[column]!.padEnd(this.widths[column]!)}  `;
+    return `${line}${cells[last]!}`.trimEnd();
   }
 }
 
