@@ -22,8 +22,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import net from 'node:net';
 import { invalidArgType } from './errors';
-import { applyOrDestroy, writeKeepaliveNoRollback, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
-import { binding } from './native';
+import { writeKeepaliveNoRollback, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
+import { binding, nativeError } from './native';
 import { descriptorOf, NOT_YET } from './target';
 import type { KeepaliveOptions, KeepaliveState, TcpInfo } from './types';
 import { validateKeepaliveOptions, type KeepaliveRequest } from './validators';
@@ -154,12 +154,43 @@ function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server
   }
 }
 
-/** Configures one established connection under the default, if it is TCP, admitted and not the app's own. */
+/**
+ * The socket's descriptor, or NOT_YET where there is none to reach: a socket
+ * Node connected after aborting it (tls.connect with a pre-aborted signal and
+ * a host name) fires 'connect' on a handle it has already closed.
+ */
+function reachableDescriptor(socket: net.Socket): number {
+  try {
+    return descriptorOf(socket, configureConnection);
+  } catch {
+    return NOT_YET;
+  }
+}
+
+/** Writes the default to a connection; the kernel refusing destroys it with the error. */
+function writeDefault(state: Installed, socket: net.Socket): void {
+  const fd = reachableDescriptor(socket);
+  if (fd === NOT_YET) return;
+  const rc = writeKeepaliveNoRollback(fd, state.request);
+  if (rc < 0) socket.destroy(nativeError(rc));
+}
+
+/**
+ * Configures one established connection under the default, if it is TCP,
+ * admitted and not the app's own. Runs inside the socket's listeners, where
+ * a throw would reach the application: nothing escapes (a connection without
+ * a reachable descriptor is left alone).
+ */
 function configureConnection(state: Installed, socket: net.Socket & Tracked, side: 'client' | 'server'): void {
   socket[kSeen] = state;
-  if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
-  socket[kUnder] = state;
-  applyOrDestroy(socket, state.request);
+  try {
+    if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
+    if (reachableDescriptor(socket) === NOT_YET) return;
+    socket[kUnder] = state;
+    writeDefault(state, socket);
+  } catch {
+    // Left alone: the application's socket is not this package's to break.
+  }
 }
 
 function onClientConnect(this: net.Socket & Tracked): void {
@@ -272,7 +303,11 @@ function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedS
     if (listener === undefined || listener === ARMING || configuredExplicitly(socket.server!)) return;
     state = listener;
   }
-  applyOrDestroy(socket, state.request);
+  try {
+    writeDefault(state, socket);
+  } catch {
+    // As in configureConnection: never a throw out of the application's call.
+  }
 }
 
 function likelyCause(code: string, info: TcpInfo | null): DeadPeerMessage['cause'] {
