@@ -31,6 +31,7 @@ export interface DiagnosticsCapabilities {
 export { FIELDS as keepaliveFields } from './native';
 /** Durations as the command and TCP_KEEPALIVE write them ("30s", "500ms"). */
 export { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
+export { escapeText } from './escape';
 /** The TCP_KEEPALIVE variable that tcp-keepalive/register reads. */
 export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from './environment';
 

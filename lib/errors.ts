@@ -1,5 +1,6 @@
 // Errors shaped like Node's own (lib/internal/errors.js), so that callers can
 // branch on `code` exactly as they do for errors from `net` and `fs`.
+import { shownText } from './escape';
 import { inspect as utilInspect, getSystemErrorMap, getSystemErrorName, types } from 'node:util';
 
 export interface SystemError extends Error {
@@ -87,7 +88,7 @@ export function invalidArgValue(name: string, value: unknown, reason: string, ca
 
 /** A bad environment variable: `TCP_KEEPALIVE="idle=x": bad part 'idle=x': ...`. */
 export function invalidEnvironment(variable: string, text: string, reason: string, caller?: Function) {
-  return withCode(new TypeError(`${variable}=${JSON.stringify(text)}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller);
+  return withCode(new TypeError(`${variable}=${shownText(text, '"')}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller);
 }
 
 export function outOfRange(name: string, range: string, value: unknown, caller?: Function) {

@@ -44,7 +44,7 @@ describe('the default never throws into the application', () => {
     process.on('uncaughtException', record);
     try {
       for (let round = 0; round < 10; round++) {
-        const socket = track(tls.connect({ host: 'localhost', port: portOf(server), signal: AbortSignal.abort() }));
+        const socket = track(tls.connect({ host: 'localhost', port: portOf(server), signal: AbortSignal.abort() } as tls.ConnectionOptions));
         const errors: string[] = [];
         socket.on('error', (error) => errors.push(error.name));
         await new Promise((resolve) => socket.on('close', resolve));
