@@ -51,8 +51,9 @@ export interface DefaultKeepaliveOptions extends KeepaliveOptions {
 
 /** What the 'tcp-keepalive:dead-peer' channel carries. */
 export interface DeadPeerMessage {
+  /** The socket the error reached: the TLS socket for a TLS connection (STARTTLS and servers included). */
   socket: net.Socket;
-  /** The error the socket is destroyed with: ETIMEDOUT or ECONNRESET. */
+  /** The error the kernel reported, which the socket is destroyed with: ETIMEDOUT or ECONNRESET. */
   error: NodeJS.ErrnoException;
   side: 'client' | 'server';
   /** The default the connection was under. */
@@ -68,8 +69,16 @@ export interface DeadPeerMessage {
    * no TCP_INFO or the read failed.
    */
   tcpInfo: TcpInfo | null;
-  /** The likely cause, from the error and tcpInfo. */
-  cause: 'keepalive' | 'retransmission' | 'reset' | 'unknown';
+  /**
+   * What ended it, from the error and tcpInfo: 'keepalive' (ETIMEDOUT after
+   * `count` unanswered probes), 'retransmission' (ETIMEDOUT with data in
+   * flight: a retransmission or user timeout), 'probe-reset' (ECONNRESET in
+   * answer to a keepalive probe: the peer had lost the connection), 'reset'
+   * (ECONNRESET while the connection was in use, no probe outstanding: the
+   * peer or a middlebox reset a connection it still knew), 'unknown' (no
+   * TCP_INFO on this platform).
+   */
+  cause: 'keepalive' | 'retransmission' | 'probe-reset' | 'reset' | 'unknown';
 }
 
 export const DEAD_PEER_CHANNEL = 'tcp-keepalive:dead-peer';
@@ -84,8 +93,6 @@ interface Installed {
 interface Tracked {
   // The default that has decided about this socket (configured or exempted).
   [kSeen]?: Installed;
-  // The default this socket was configured with.
-  [kUnder]?: Installed;
   // A 'connect' listener is waiting (dedupes net.connect on Node 20, where
   // both the channel and Socket#connect would see it).
   [kWaiting]?: Installed;
@@ -98,7 +105,6 @@ interface TrackedServer {
   [kEarly]?: Installed;
 }
 const kSeen = Symbol('tcp-keepalive.defaultSeen');
-const kUnder = Symbol('tcp-keepalive.default');
 const kWaiting = Symbol('tcp-keepalive.defaultWaiting');
 const kListener = Symbol('tcp-keepalive.defaultListener');
 const kEarly = Symbol('tcp-keepalive.defaultEarly');
@@ -125,14 +131,33 @@ interface Handle {
 }
 
 /**
- * Whether the socket is TCP, from its libuv handle and without a system call:
- * a TCP handle can name its peer, a pipe (Unix-domain socket) cannot; a TLS
- * socket's TLSWrap keeps the handle it runs on as `_parent`.
+ * The libuv handle a socket's bytes travel on: its own, or, for a TLS socket,
+ * the one its TLSWrap runs on (`_parent`). A STARTTLS socket
+ * (`tls.connect({ socket })`) and a TLS server's socket share it with the
+ * plain socket they wrap, so what is known of a connection is kept per
+ * transport: whichever of its socket objects the application holds.
  */
-function isTcp(socket: net.Socket): boolean {
+function transportOf(socket: net.Socket): Handle | undefined {
   const handle = (socket as unknown as { _handle?: Handle | null })._handle;
-  const transport = handle?._parent ?? handle;
-  return typeof transport?.getpeername === 'function';
+  return (handle?._parent ?? handle) || undefined;
+}
+
+/** Whether the socket is TCP, from its libuv handle and without a system call: a TCP handle can name its peer, a pipe cannot. */
+function isTcp(socket: net.Socket): boolean {
+  return typeof transportOf(socket)?.getpeername === 'function';
+}
+
+/** A connection configured under a default: which one, and from which end. */
+interface Under {
+  readonly state: Installed;
+  readonly side: 'client' | 'server';
+}
+// Per transport handle; a connection leaves it once reported dead.
+const underDefault = new WeakMap<Handle, Under>();
+
+function markUnder(socket: net.Socket, state: Installed, side: 'client' | 'server'): void {
+  const transport = transportOf(socket);
+  if (transport !== undefined) underDefault.set(transport, { state, side });
 }
 
 /** Runs the filter; a throwing filter destroys the socket with its error. */
@@ -186,7 +211,7 @@ function configureConnection(state: Installed, socket: net.Socket & Tracked, sid
   try {
     if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
     if (reachableDescriptor(socket) === NOT_YET) return;
-    socket[kUnder] = state;
+    markUnder(socket, state, side);
     writeDefault(state, socket);
   } catch {
     // Left alone: the application's socket is not this package's to break.
@@ -285,7 +310,7 @@ function onServerSocket(message: unknown): void {
   // Inherited from the listening socket: nothing to do per connection.
   if (server && server[kListener] === state) {
     socket[kSeen] = state;
-    if (!configuredExplicitly(socket)) socket[kUnder] = state;
+    if (!configuredExplicitly(socket)) markUnder(socket, state, 'server');
     return;
   }
   configureConnection(state, socket, 'server');
@@ -295,7 +320,7 @@ function onServerSocket(message: unknown): void {
 /** After a library's socket.setKeepAlive(): the default again, if the socket is under it. */
 function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedServer }): void {
   if (installed === null || socket.connecting || socket.destroyed || configuredExplicitly(socket)) return;
-  let state = socket[kUnder];
+  let state = transportOf(socket) && underDefault.get(transportOf(socket)!)?.state;
   // Accepted under an inheriting listener, called from a 'connection'
   // listener before 'net.server.socket' has marked the socket.
   if (state === undefined) {
@@ -310,35 +335,58 @@ function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedS
   }
 }
 
+/**
+ * What ended the connection, from the kernel's error and its counters:
+ * ETIMEDOUT after unanswered probes is keepalive's finding; after
+ * retransmissions, a retransmission or user timeout (data was in flight, so
+ * keepalive was not probing); a reset with a probe outstanding answered that
+ * probe (a peer that lost the connection); a reset with none came while the
+ * connection was in use (the peer, or something on the path, reset it).
+ */
 function likelyCause(code: string, info: TcpInfo | null): DeadPeerMessage['cause'] {
-  if (code === 'ECONNRESET') return 'reset';
   if (!info) return 'unknown';
+  const probes = info.probes ?? 0;
+  if (code === 'ECONNRESET') return probes > 0 ? 'probe-reset' : 'reset';
   if ((info.retransmits ?? 0) > 0 || (info.unacked ?? 0) > 0) return 'retransmission';
-  if ((info.probes ?? 0) > 0) return 'keepalive';
+  if (probes > 0) return 'keepalive';
   return 'unknown';
 }
 
-/** Before the descriptor closes: publish a connection the kernel dropped. */
+/**
+ * Whether the kernel reported the error: Node's errors from a read or write
+ * carry the errno and the system call; one the application made itself
+ * (`req.destroy(Object.assign(new Error(), { code: 'ETIMEDOUT' }))`) does
+ * not, and its connection is still established in the kernel.
+ */
+function fromKernel(error: NodeJS.ErrnoException, info: TcpInfo | null): boolean {
+  if (typeof error.errno !== 'number' || typeof error.syscall !== 'string') return false;
+  return info === null || info.state === 'CLOSE';
+}
+
+/** Before the descriptor closes: publish a connection the kernel dropped, once. */
 function reportDeadPeer(socket: net.Socket & Tracked, error: Error | null): void {
-  const state = socket[kUnder];
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (state !== undefined && installed !== null && (code === 'ETIMEDOUT' || code === 'ECONNRESET') && deadPeerChannel.hasSubscribers) {
-    let tcpInfo: TcpInfo | null = null;
-    try {
-      if (binding.capabilities.tcpInfo) tcpInfo = getTcpInfo(socket);
-    } catch {
-      // The descriptor is already gone: report without it.
-    }
-    const message: DeadPeerMessage = {
-      socket,
-      error: error as NodeJS.ErrnoException,
-      side: (socket as { server?: unknown }).server ? 'server' : 'client',
-      keepalive: state.options,
-      tcpInfo,
-      cause: likelyCause(code, tcpInfo),
-    };
-    deadPeerChannel.publish(message);
+  if ((code !== 'ETIMEDOUT' && code !== 'ECONNRESET') || installed === null || !deadPeerChannel.hasSubscribers) return;
+  const transport = transportOf(socket);
+  const under = transport && underDefault.get(transport);
+  if (!under) return;
+  let tcpInfo: TcpInfo | null = null;
+  try {
+    if (binding.capabilities.tcpInfo) tcpInfo = getTcpInfo(socket);
+  } catch {
+    // The descriptor is already gone: report without it.
   }
+  if (!fromKernel(error as NodeJS.ErrnoException, tcpInfo)) return;
+  underDefault.delete(transport!);
+  const message: DeadPeerMessage = {
+    socket,
+    error: error as NodeJS.ErrnoException,
+    side: under.side,
+    keepalive: under.state.options,
+    tcpInfo,
+    cause: likelyCause(code, tcpInfo),
+  };
+  deadPeerChannel.publish(message);
 }
 
 type Method = (this: net.Socket, ...args: unknown[]) => unknown;
