@@ -21,6 +21,8 @@
 // wrapped the same method on top of it (then it stays, passing through).
 import diagnosticsChannel from 'node:diagnostics_channel';
 import net from 'node:net';
+import path from 'node:path';
+import { escapeText } from './escape';
 import { invalidArgType } from './errors';
 import { writeKeepaliveNoRollback, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
 import { binding, nativeError } from './native';
@@ -88,6 +90,8 @@ interface Installed {
   readonly request: KeepaliveRequest;
   readonly options: Readonly<KeepaliveOptions>;
   readonly filter: DefaultKeepaliveOptions['filter'];
+  // The copy of the package whose setDefaultKeepalive() installed it.
+  readonly from: string;
 }
 
 interface Tracked {
@@ -496,7 +500,21 @@ function snapshot(options: object): Record<string, unknown> {
  * setKeepalive(): a bad option throws and nothing changes.
  */
 export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): void {
+  if (registry.owner !== COPY) {
+    registry.setDefault(options, COPY);
+    return;
+  }
+  setHere(options, COPY);
+}
+
+/** The default in force (a copy), or null. */
+export function getDefaultKeepalive(): DefaultKeepaliveOptions | null {
+  return registry.getDefault();
+}
+
+function setHere(options: DefaultKeepaliveOptions | null, from: string): void {
   if (options === null) {
+    if (installed !== null) reportDisagreement(from, installed, null);
     if (installed === null) return;
     installed = null;
     removeWraps();
@@ -516,7 +534,11 @@ export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): vo
     request,
     options: Object.freeze(keepalive as KeepaliveOptions),
     filter: filter as DefaultKeepaliveOptions['filter'],
+    from,
   });
+  // The same default again (from this copy or another): nothing changes.
+  if (sameOptions(installed, state)) return;
+  if (installed !== null) reportDisagreement(from, installed, state);
   // Servers set up for the old default are set up again for the new one.
   const servers = releaseServers();
   installed = state;
@@ -524,8 +546,68 @@ export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): vo
   if (first) installWraps();
 }
 
-/** The default in force (a copy), or null. */
-export function getDefaultKeepalive(): DefaultKeepaliveOptions | null {
+function getHere(): DefaultKeepaliveOptions | null {
   if (installed === null) return null;
   return installed.filter ? { ...installed.options, filter: installed.filter } : { ...installed.options };
 }
+
+// One default per process, however many copies of the package are loaded
+// (an undeduplicated tree, a library with its own copy): the first copy to
+// load registers itself on globalThis under a registry key every copy knows,
+// and every copy's setDefaultKeepalive()/getDefaultKeepalive() goes to it.
+// So there is one set of wraps and channel subscriptions: each connection is
+// configured once and each death reported once. (The explicit mark is shared
+// too: lib/keepalive.ts.) The registry's shape is versioned; a later version
+// keeps setDefault/getDefault as they are.
+interface Registry {
+  readonly version: number;
+  /** The copy that registered: its folder. */
+  readonly owner: string;
+  setDefault(options: DefaultKeepaliveOptions | null, from: string): void;
+  getDefault(): DefaultKeepaliveOptions | null;
+}
+const REGISTRY_KEY = Symbol.for('tcp-keepalive.process-default');
+const REGISTRY_VERSION = 1;
+const COPY = path.dirname(__dirname);
+
+function sameOptions(a: Installed | null, b: Installed | null): boolean {
+  if (a === null || b === null) return a === b;
+  const keys = (o: object) => Object.keys(o).sort();
+  const ka = keys(a.options);
+  const kb = keys(b.options);
+  if (ka.join() !== kb.join() || a.filter !== b.filter) return false;
+  return ka.every((key) => (a.options as Record<string, unknown>)[key] === (b.options as Record<string, unknown>)[key]);
+}
+
+const warnedCopies = new Set<string>();
+
+function describeDefault(state: Installed | null): string {
+  return state === null ? 'none' : JSON.stringify(state.options) + (state.filter ? ' with a filter' : '');
+}
+
+/** Once per copy: a copy replacing a default another copy installed with other values says so on stderr. */
+function reportDisagreement(from: string, current: Installed, next: Installed | null): void {
+  if (current.from === from || sameOptions(current, next) || warnedCopies.has(from)) return;
+  warnedCopies.add(from);
+  process.stderr.write(
+    `tcp-keepalive: the copy at ${escapeText(from)} replaces the process default ${describeDefault(current)}, installed by the copy at ${escapeText(current.from)}, with ${describeDefault(next)}\n`,
+  );
+}
+
+function findRegistry(): Registry {
+  const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+  const found = holder[REGISTRY_KEY];
+  if (found !== undefined) {
+    if (found.version !== REGISTRY_VERSION && !warnedCopies.has(`version:${COPY}`)) {
+      warnedCopies.add(`version:${COPY}`);
+      process.stderr.write(
+        `tcp-keepalive: the copy at ${escapeText(COPY)} (registry version ${REGISTRY_VERSION}) defers to the process default of the copy at ${escapeText(String(found.owner))} (version ${String(found.version)})\n`,
+      );
+    }
+    return found;
+  }
+  const own: Registry = Object.freeze({ version: REGISTRY_VERSION, owner: COPY, setDefault: setHere, getDefault: getHere });
+  Object.defineProperty(holder, REGISTRY_KEY, { value: own, enumerable: false, writable: false, configurable: false });
+  return own;
+}
+const registry = findRegistry();
