@@ -101,8 +101,8 @@ describe('new net.Socket({ fd }) is left alone (documented)', () => {
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
     const [code] = await once(child, 'exit');
     expect(code, stderr).toBe(0);
     const { built, afterLibrary } = JSON.parse(stdout);
