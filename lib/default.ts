@@ -92,6 +92,8 @@ interface Installed {
   readonly filter: DefaultKeepaliveOptions['filter'];
   // The copy of the package whose setDefaultKeepalive() installed it.
   readonly from: string;
+  // What a connection under it is marked with, per side.
+  readonly under: Readonly<Record<'client' | 'server', Under>>;
 }
 
 interface Tracked {
@@ -151,17 +153,24 @@ function isTcp(socket: net.Socket): boolean {
   return typeof transportOf(socket)?.getpeername === 'function';
 }
 
-/** A connection configured under a default: which one, and from which end. */
+/** A connection configured under a default: which one, and from which end (one object per default and side). */
 interface Under {
   readonly state: Installed;
   readonly side: 'client' | 'server';
 }
-// Per transport handle; a connection leaves it once reported dead.
-const underDefault = new WeakMap<Handle, Under>();
+// On the transport handle (a property store: a WeakMap entry per connection
+// cost more than the rest of the JavaScript around the configuration); a
+// connection loses it once reported dead.
+const kUnder = Symbol('tcp-keepalive.under');
+type Marked = Handle & { [kUnder]?: Under | undefined };
 
-function markUnder(socket: net.Socket, state: Installed, side: 'client' | 'server'): void {
-  const transport = transportOf(socket);
-  if (transport !== undefined) underDefault.set(transport, { state, side });
+function underOf(socket: net.Socket): Under | undefined {
+  return (transportOf(socket) as Marked | undefined)?.[kUnder];
+}
+
+function markUnder(socket: net.Socket, under: Under): void {
+  const transport = transportOf(socket) as Marked | undefined;
+  if (transport !== undefined) transport[kUnder] = under;
 }
 
 /** Runs the filter; a throwing filter destroys the socket with its error. */
@@ -196,10 +205,8 @@ function reachableDescriptor(socket: net.Socket): number {
   }
 }
 
-/** Writes the default to a connection; the kernel refusing destroys it with the error. */
-function writeDefault(state: Installed, socket: net.Socket): void {
-  const fd = reachableDescriptor(socket);
-  if (fd === NOT_YET) return;
+/** Writes the default to a connection's descriptor; the kernel refusing destroys it with the error. */
+function writeDefault(state: Installed, socket: net.Socket, fd: number): void {
   const rc = writeKeepaliveNoRollback(fd, state.request);
   if (rc < 0) socket.destroy(nativeError(rc));
 }
@@ -214,9 +221,10 @@ function configureConnection(state: Installed, socket: net.Socket & Tracked, sid
   socket[kSeen] = state;
   try {
     if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
-    if (reachableDescriptor(socket) === NOT_YET) return;
-    markUnder(socket, state, side);
-    writeDefault(state, socket);
+    const fd = reachableDescriptor(socket);
+    if (fd === NOT_YET) return;
+    markUnder(socket, state.under[side]);
+    writeDefault(state, socket, fd);
   } catch {
     // Left alone: the application's socket is not this package's to break.
   }
@@ -314,7 +322,7 @@ function onServerSocket(message: unknown): void {
   // Inherited from the listening socket: nothing to do per connection.
   if (server && server[kListener] === state) {
     socket[kSeen] = state;
-    if (!configuredExplicitly(socket)) markUnder(socket, state, 'server');
+    if (!configuredExplicitly(socket)) markUnder(socket, state.under.server);
     return;
   }
   configureConnection(state, socket, 'server');
@@ -324,7 +332,7 @@ function onServerSocket(message: unknown): void {
 /** After a library's socket.setKeepAlive(): the default again, if the socket is under it. */
 function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedServer }): void {
   if (installed === null || socket.connecting || socket.destroyed || configuredExplicitly(socket)) return;
-  let state = transportOf(socket) && underDefault.get(transportOf(socket)!)?.state;
+  let state = underOf(socket)?.state;
   // Accepted under an inheriting listener, called from a 'connection'
   // listener before 'net.server.socket' has marked the socket.
   if (state === undefined) {
@@ -333,7 +341,8 @@ function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedS
     state = listener;
   }
   try {
-    writeDefault(state, socket);
+    const fd = reachableDescriptor(socket);
+    if (fd !== NOT_YET) writeDefault(state, socket, fd);
   } catch {
     // As in configureConnection: never a throw out of the application's call.
   }
@@ -371,8 +380,8 @@ function fromKernel(error: NodeJS.ErrnoException, info: TcpInfo | null): boolean
 function reportDeadPeer(socket: net.Socket & Tracked, error: Error | null): void {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if ((code !== 'ETIMEDOUT' && code !== 'ECONNRESET') || installed === null || !deadPeerChannel.hasSubscribers) return;
-  const transport = transportOf(socket);
-  const under = transport && underDefault.get(transport);
+  const transport = transportOf(socket) as Marked | undefined;
+  const under = transport?.[kUnder];
   if (!under) return;
   let tcpInfo: TcpInfo | null = null;
   try {
@@ -381,7 +390,7 @@ function reportDeadPeer(socket: net.Socket & Tracked, error: Error | null): void
     // The descriptor is already gone: report without it.
   }
   if (!fromKernel(error as NodeJS.ErrnoException, tcpInfo)) return;
-  underDefault.delete(transport!);
+  transport![kUnder] = undefined;
   const message: DeadPeerMessage = {
     socket,
     error: error as NodeJS.ErrnoException,
@@ -530,12 +539,17 @@ function setHere(options: DefaultKeepaliveOptions | null, from: string): void {
   }
   const request = validateKeepaliveOptions(keepalive, setDefaultKeepalive);
   const first = installed === null;
+  const under = { client: undefined as unknown as Under, server: undefined as unknown as Under };
   const state: Installed = Object.freeze({
     request,
     options: Object.freeze(keepalive as KeepaliveOptions),
     filter: filter as DefaultKeepaliveOptions['filter'],
     from,
+    under,
   });
+  under.client = Object.freeze({ state, side: 'client' });
+  under.server = Object.freeze({ state, side: 'server' });
+  Object.freeze(under);
   // The same default again (from this copy or another): nothing changes.
   if (sameOptions(installed, state)) return;
   if (installed !== null) reportDisagreement(from, installed, state);
