@@ -88,7 +88,8 @@ export function invalidArgValue(name: string, value: unknown, reason: string, ca
 
 /** A bad environment variable: `TCP_KEEPALIVE="idle=x": bad part 'idle=x': ...`. */
 export function invalidEnvironment(variable: string, text: string, reason: string, caller?: Function) {
-  return withCode(new TypeError(`${variable}=${shownText(text, '"')}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller);
+  // `reason` alone too, for a message that shows the value its own way (the command's inspect).
+  return Object.assign(withCode(new TypeError(`${variable}=${shownText(text, '"')}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller), { reason });
 }
 
 export function outOfRange(name: string, range: string, value: unknown, caller?: Function) {
