@@ -21,9 +21,11 @@
 // wrapped the same method on top of it (then it stays, passing through).
 import diagnosticsChannel from 'node:diagnostics_channel';
 import * as net from 'node:net';
+import path from 'node:path';
+import { escapeText } from './escape';
 import { invalidArgType } from './errors';
-import { applyOrDestroy, writeKeepaliveNoRollback, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
-import { binding } from './native';
+import { writeKeepaliveNoRollback, configuredExplicitly, getKeepalive, getTcpInfo, setKeepalive } from './keepalive';
+import { binding, nativeError } from './native';
 import { descriptorOf, NOT_YET } from './target';
 import type { KeepaliveOptions, KeepaliveState, TcpInfo } from './types';
 import { validateKeepaliveOptions, type KeepaliveRequest } from './validators';
@@ -51,8 +53,9 @@ export interface DefaultKeepaliveOptions extends KeepaliveOptions {
 
 /** What the 'tcp-keepalive:dead-peer' channel carries. */
 export interface DeadPeerMessage {
+  /** The socket the error reached: the TLS socket for a TLS connection (STARTTLS and servers included). */
   socket: net.Socket;
-  /** The error the socket is destroyed with: ETIMEDOUT or ECONNRESET. */
+  /** The error the kernel reported, which the socket is destroyed with: ETIMEDOUT or ECONNRESET. */
   error: NodeJS.ErrnoException;
   side: 'client' | 'server';
   /** The default the connection was under. */
@@ -68,8 +71,16 @@ export interface DeadPeerMessage {
    * no TCP_INFO or the read failed.
    */
   tcpInfo: TcpInfo | null;
-  /** The likely cause, from the error and tcpInfo. */
-  cause: 'keepalive' | 'retransmission' | 'reset' | 'unknown';
+  /**
+   * What ended it, from the error and tcpInfo: 'keepalive' (ETIMEDOUT after
+   * `count` unanswered probes), 'retransmission' (ETIMEDOUT with data in
+   * flight: a retransmission or user timeout), 'probe-reset' (ECONNRESET in
+   * answer to a keepalive probe: the peer had lost the connection), 'reset'
+   * (ECONNRESET while the connection was in use, no probe outstanding: the
+   * peer or a middlebox reset a connection it still knew), 'unknown' (no
+   * TCP_INFO on this platform).
+   */
+  cause: 'keepalive' | 'retransmission' | 'probe-reset' | 'reset' | 'unknown';
 }
 
 export const DEAD_PEER_CHANNEL = 'tcp-keepalive:dead-peer';
@@ -79,13 +90,15 @@ interface Installed {
   readonly request: KeepaliveRequest;
   readonly options: Readonly<KeepaliveOptions>;
   readonly filter: DefaultKeepaliveOptions['filter'];
+  // The copy of the package whose setDefaultKeepalive() installed it.
+  readonly from: string;
+  // What a connection under it is marked with, per side.
+  readonly under: Readonly<Record<'client' | 'server', Under>>;
 }
 
 interface Tracked {
   // The default that has decided about this socket (configured or exempted).
   [kSeen]?: Installed;
-  // The default this socket was configured with.
-  [kUnder]?: Installed;
   // A 'connect' listener is waiting (dedupes net.connect on Node 20, where
   // both the channel and Socket#connect would see it).
   [kWaiting]?: Installed;
@@ -98,7 +111,6 @@ interface TrackedServer {
   [kEarly]?: Installed;
 }
 const kSeen = Symbol('tcp-keepalive.defaultSeen');
-const kUnder = Symbol('tcp-keepalive.default');
 const kWaiting = Symbol('tcp-keepalive.defaultWaiting');
 const kListener = Symbol('tcp-keepalive.defaultListener');
 const kEarly = Symbol('tcp-keepalive.defaultEarly');
@@ -125,14 +137,40 @@ interface Handle {
 }
 
 /**
- * Whether the socket is TCP, from its libuv handle and without a system call:
- * a TCP handle can name its peer, a pipe (Unix-domain socket) cannot; a TLS
- * socket's TLSWrap keeps the handle it runs on as `_parent`.
+ * The libuv handle a socket's bytes travel on: its own, or, for a TLS socket,
+ * the one its TLSWrap runs on (`_parent`). A STARTTLS socket
+ * (`tls.connect({ socket })`) and a TLS server's socket share it with the
+ * plain socket they wrap, so what is known of a connection is kept per
+ * transport: whichever of its socket objects the application holds.
  */
-function isTcp(socket: net.Socket): boolean {
+function transportOf(socket: net.Socket): Handle | undefined {
   const handle = (socket as unknown as { _handle?: Handle | null })._handle;
-  const transport = handle?._parent ?? handle;
-  return typeof transport?.getpeername === 'function';
+  return (handle?._parent ?? handle) || undefined;
+}
+
+/** Whether the socket is TCP, from its libuv handle and without a system call: a TCP handle can name its peer, a pipe cannot. */
+function isTcp(socket: net.Socket): boolean {
+  return typeof transportOf(socket)?.getpeername === 'function';
+}
+
+/** A connection configured under a default: which one, and from which end (one object per default and side). */
+interface Under {
+  readonly state: Installed;
+  readonly side: 'client' | 'server';
+}
+// On the transport handle (a property store: a WeakMap entry per connection
+// cost more than the rest of the JavaScript around the configuration); a
+// connection loses it once reported dead.
+const kUnder = Symbol('tcp-keepalive.under');
+type Marked = Handle & { [kUnder]?: Under | undefined };
+
+function underOf(socket: net.Socket): Under | undefined {
+  return (transportOf(socket) as Marked | undefined)?.[kUnder];
+}
+
+function markUnder(socket: net.Socket, under: Under): void {
+  const transport = transportOf(socket) as Marked | undefined;
+  if (transport !== undefined) transport[kUnder] = under;
 }
 
 /** Runs the filter; a throwing filter destroys the socket with its error. */
@@ -154,12 +192,42 @@ function admitted(state: Installed, socket: net.Socket, side: 'client' | 'server
   }
 }
 
-/** Configures one established connection under the default, if it is TCP, admitted and not the app's own. */
+/**
+ * The socket's descriptor, or NOT_YET where there is none to reach: a socket
+ * Node connected after aborting it (tls.connect with a pre-aborted signal and
+ * a host name) fires 'connect' on a handle it has already closed.
+ */
+function reachableDescriptor(socket: net.Socket): number {
+  try {
+    return descriptorOf(socket, configureConnection);
+  } catch {
+    return NOT_YET;
+  }
+}
+
+/** Writes the default to a connection's descriptor; the kernel refusing destroys it with the error. */
+function writeDefault(state: Installed, socket: net.Socket, fd: number): void {
+  const rc = writeKeepaliveNoRollback(fd, state.request);
+  if (rc < 0) socket.destroy(nativeError(rc));
+}
+
+/**
+ * Configures one established connection under the default, if it is TCP,
+ * admitted and not the app's own. Runs inside the socket's listeners, where
+ * a throw would reach the application: nothing escapes (a connection without
+ * a reachable descriptor is left alone).
+ */
 function configureConnection(state: Installed, socket: net.Socket & Tracked, side: 'client' | 'server'): void {
   socket[kSeen] = state;
-  if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
-  socket[kUnder] = state;
-  applyOrDestroy(socket, state.request);
+  try {
+    if (socket.destroyed || configuredExplicitly(socket) || !isTcp(socket) || !admitted(state, socket, side)) return;
+    const fd = reachableDescriptor(socket);
+    if (fd === NOT_YET) return;
+    markUnder(socket, state.under[side]);
+    writeDefault(state, socket, fd);
+  } catch {
+    // Left alone: the application's socket is not this package's to break.
+  }
 }
 
 function onClientConnect(this: net.Socket & Tracked): void {
@@ -254,7 +322,7 @@ function onServerSocket(message: unknown): void {
   // Inherited from the listening socket: nothing to do per connection.
   if (server && server[kListener] === state) {
     socket[kSeen] = state;
-    if (!configuredExplicitly(socket)) socket[kUnder] = state;
+    if (!configuredExplicitly(socket)) markUnder(socket, state.under.server);
     return;
   }
   configureConnection(state, socket, 'server');
@@ -264,7 +332,7 @@ function onServerSocket(message: unknown): void {
 /** After a library's socket.setKeepAlive(): the default again, if the socket is under it. */
 function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedServer }): void {
   if (installed === null || socket.connecting || socket.destroyed || configuredExplicitly(socket)) return;
-  let state = socket[kUnder];
+  let state = underOf(socket)?.state;
   // Accepted under an inheriting listener, called from a 'connection'
   // listener before 'net.server.socket' has marked the socket.
   if (state === undefined) {
@@ -272,38 +340,66 @@ function reapply(socket: net.Socket & Tracked & { server?: net.Server & TrackedS
     if (listener === undefined || listener === ARMING || configuredExplicitly(socket.server!)) return;
     state = listener;
   }
-  applyOrDestroy(socket, state.request);
+  try {
+    const fd = reachableDescriptor(socket);
+    if (fd !== NOT_YET) writeDefault(state, socket, fd);
+  } catch {
+    // As in configureConnection: never a throw out of the application's call.
+  }
 }
 
+/**
+ * What ended the connection, from the kernel's error and its counters:
+ * ETIMEDOUT after unanswered probes is keepalive's finding; after
+ * retransmissions, a retransmission or user timeout (data was in flight, so
+ * keepalive was not probing); a reset with a probe outstanding answered that
+ * probe (a peer that lost the connection); a reset with none came while the
+ * connection was in use (the peer, or something on the path, reset it).
+ */
 function likelyCause(code: string, info: TcpInfo | null): DeadPeerMessage['cause'] {
-  if (code === 'ECONNRESET') return 'reset';
   if (!info) return 'unknown';
+  const probes = info.probes ?? 0;
+  if (code === 'ECONNRESET') return probes > 0 ? 'probe-reset' : 'reset';
   if ((info.retransmits ?? 0) > 0 || (info.unacked ?? 0) > 0) return 'retransmission';
-  if ((info.probes ?? 0) > 0) return 'keepalive';
+  if (probes > 0) return 'keepalive';
   return 'unknown';
 }
 
-/** Before the descriptor closes: publish a connection the kernel dropped. */
+/**
+ * Whether the kernel reported the error: Node's errors from a read or write
+ * carry the errno and the system call; one the application made itself
+ * (`req.destroy(Object.assign(new Error(), { code: 'ETIMEDOUT' }))`) does
+ * not, and its connection is still established in the kernel.
+ */
+function fromKernel(error: NodeJS.ErrnoException, info: TcpInfo | null): boolean {
+  if (typeof error.errno !== 'number' || typeof error.syscall !== 'string') return false;
+  return info === null || info.state === 'CLOSE';
+}
+
+/** Before the descriptor closes: publish a connection the kernel dropped, once. */
 function reportDeadPeer(socket: net.Socket & Tracked, error: Error | null): void {
-  const state = socket[kUnder];
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (state !== undefined && installed !== null && (code === 'ETIMEDOUT' || code === 'ECONNRESET') && deadPeerChannel.hasSubscribers) {
-    let tcpInfo: TcpInfo | null = null;
-    try {
-      if (binding.capabilities.tcpInfo) tcpInfo = getTcpInfo(socket);
-    } catch {
-      // The descriptor is already gone: report without it.
-    }
-    const message: DeadPeerMessage = {
-      socket,
-      error: error as NodeJS.ErrnoException,
-      side: (socket as { server?: unknown }).server ? 'server' : 'client',
-      keepalive: state.options,
-      tcpInfo,
-      cause: likelyCause(code, tcpInfo),
-    };
-    deadPeerChannel.publish(message);
+  if ((code !== 'ETIMEDOUT' && code !== 'ECONNRESET') || installed === null || !deadPeerChannel.hasSubscribers) return;
+  const transport = transportOf(socket) as Marked | undefined;
+  const under = transport?.[kUnder];
+  if (!under) return;
+  let tcpInfo: TcpInfo | null = null;
+  try {
+    if (binding.capabilities.tcpInfo) tcpInfo = getTcpInfo(socket);
+  } catch {
+    // The descriptor is already gone: report without it.
   }
+  if (!fromKernel(error as NodeJS.ErrnoException, tcpInfo)) return;
+  transport![kUnder] = undefined;
+  const message: DeadPeerMessage = {
+    socket,
+    error: error as NodeJS.ErrnoException,
+    side: under.side,
+    keepalive: under.state.options,
+    tcpInfo,
+    cause: likelyCause(code, tcpInfo),
+  };
+  deadPeerChannel.publish(message);
 }
 
 type Method = (this: net.Socket, ...args: unknown[]) => unknown;
@@ -413,7 +509,21 @@ function snapshot(options: object): Record<string, unknown> {
  * setKeepalive(): a bad option throws and nothing changes.
  */
 export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): void {
+  if (registry.owner !== COPY) {
+    registry.setDefault(options, COPY);
+    return;
+  }
+  setHere(options, COPY);
+}
+
+/** The default in force (a copy), or null. */
+export function getDefaultKeepalive(): DefaultKeepaliveOptions | null {
+  return registry.getDefault();
+}
+
+function setHere(options: DefaultKeepaliveOptions | null, from: string): void {
   if (options === null) {
+    if (installed !== null) reportDisagreement(from, installed, null);
     if (installed === null) return;
     installed = null;
     removeWraps();
@@ -429,11 +539,20 @@ export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): vo
   }
   const request = validateKeepaliveOptions(keepalive, setDefaultKeepalive);
   const first = installed === null;
+  const under = { client: undefined as unknown as Under, server: undefined as unknown as Under };
   const state: Installed = Object.freeze({
     request,
     options: Object.freeze(keepalive as KeepaliveOptions),
     filter: filter as DefaultKeepaliveOptions['filter'],
+    from,
+    under,
   });
+  under.client = Object.freeze({ state, side: 'client' });
+  under.server = Object.freeze({ state, side: 'server' });
+  Object.freeze(under);
+  // The same default again (from this copy or another): nothing changes.
+  if (sameOptions(installed, state)) return;
+  if (installed !== null) reportDisagreement(from, installed, state);
   // Servers set up for the old default are set up again for the new one.
   const servers = releaseServers();
   installed = state;
@@ -441,8 +560,68 @@ export function setDefaultKeepalive(options: DefaultKeepaliveOptions | null): vo
   if (first) installWraps();
 }
 
-/** The default in force (a copy), or null. */
-export function getDefaultKeepalive(): DefaultKeepaliveOptions | null {
+function getHere(): DefaultKeepaliveOptions | null {
   if (installed === null) return null;
   return installed.filter ? { ...installed.options, filter: installed.filter } : { ...installed.options };
 }
+
+// One default per process, however many copies of the package are loaded
+// (an undeduplicated tree, a library with its own copy): the first copy to
+// load registers itself on globalThis under a registry key every copy knows,
+// and every copy's setDefaultKeepalive()/getDefaultKeepalive() goes to it.
+// So there is one set of wraps and channel subscriptions: each connection is
+// configured once and each death reported once. (The explicit mark is shared
+// too: lib/keepalive.ts.) The registry's shape is versioned; a later version
+// keeps setDefault/getDefault as they are.
+interface Registry {
+  readonly version: number;
+  /** The copy that registered: its folder. */
+  readonly owner: string;
+  setDefault(options: DefaultKeepaliveOptions | null, from: string): void;
+  getDefault(): DefaultKeepaliveOptions | null;
+}
+const REGISTRY_KEY = Symbol.for('tcp-keepalive.process-default');
+const REGISTRY_VERSION = 1;
+const COPY = path.dirname(__dirname);
+
+function sameOptions(a: Installed | null, b: Installed | null): boolean {
+  if (a === null || b === null) return a === b;
+  const keys = (o: object) => Object.keys(o).sort();
+  const ka = keys(a.options);
+  const kb = keys(b.options);
+  if (ka.join() !== kb.join() || a.filter !== b.filter) return false;
+  return ka.every((key) => (a.options as Record<string, unknown>)[key] === (b.options as Record<string, unknown>)[key]);
+}
+
+const warnedCopies = new Set<string>();
+
+function describeDefault(state: Installed | null): string {
+  return state === null ? 'none' : JSON.stringify(state.options) + (state.filter ? ' with a filter' : '');
+}
+
+/** Once per copy: a copy replacing a default another copy installed with other values says so on stderr. */
+function reportDisagreement(from: string, current: Installed, next: Installed | null): void {
+  if (current.from === from || sameOptions(current, next) || warnedCopies.has(from)) return;
+  warnedCopies.add(from);
+  process.stderr.write(
+    `tcp-keepalive: the copy at ${escapeText(from)} replaces the process default ${describeDefault(current)}, installed by the copy at ${escapeText(current.from)}, with ${describeDefault(next)}\n`,
+  );
+}
+
+function findRegistry(): Registry {
+  const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+  const found = holder[REGISTRY_KEY];
+  if (found !== undefined) {
+    if (found.version !== REGISTRY_VERSION && !warnedCopies.has(`version:${COPY}`)) {
+      warnedCopies.add(`version:${COPY}`);
+      process.stderr.write(
+        `tcp-keepalive: the copy at ${escapeText(COPY)} (registry version ${REGISTRY_VERSION}) defers to the process default of the copy at ${escapeText(String(found.owner))} (version ${String(found.version)})\n`,
+      );
+    }
+    return found;
+  }
+  const own: Registry = Object.freeze({ version: REGISTRY_VERSION, owner: COPY, setDefault: setHere, getDefault: getHere });
+  Object.defineProperty(holder, REGISTRY_KEY, { value: own, enumerable: false, writable: false, configurable: false });
+  return own;
+}
+const registry = findRegistry();

@@ -1,12 +1,18 @@
 // The TCP_KEEPALIVE variable: "idle=30s,interval=5s,count=4[,userTimeout=60s]",
-// durations in the command line's syntax (lib/duration.ts).
+// durations in the command line's syntax (lib/duration.ts), except that each
+// needs its unit: the JavaScript API takes milliseconds, the command line
+// seconds, and a bare "idle=30000" next to either would be misread.
 import { invalidEnvironment } from './errors';
-import { DURATION_SYNTAX, formatDuration, parseDuration } from './duration';
+import { shownText } from './escape';
+import { formatDuration, parseDuration } from './duration';
 import { FIELDS, FIELD_KIND } from './native';
 import type { KeepaliveField, KeepaliveOptions } from './types';
 import { validateKeepaliveOptions } from './validators';
 
 export const ENVIRONMENT_VARIABLE = 'TCP_KEEPALIVE';
+
+/** The durations the variable takes (the command line's, the unit required but for 0). */
+const ENVIRONMENT_DURATION_SYNTAX = 'a number with a unit: 500ms, 30s, 2m, 1h';
 
 /**
  * The variable's keys: every field but the switch (the variable turns
@@ -17,7 +23,17 @@ type SpecKey = Exclude<KeepaliveField, 'enable'>;
 export const SPEC_KEYS: readonly SpecKey[] = FIELDS.filter((field): field is SpecKey => FIELD_KIND[field] !== 'flag');
 
 function problem(variable: string, text: string, part: string, why: string, caller: Function) {
-  return invalidEnvironment(variable, text, `bad part '${part}': ${why}`, caller);
+  return invalidEnvironment(variable, shownText(text, '"'), `bad part ${shownText(part)}: ${why}`, caller);
+}
+
+const UNITLESS = /^(\d+(?:\.\d*)?|\.\d+)$/;
+
+/** Why a duration without a unit is refused: both readings, and how to write each. */
+function unitlessReason(key: string, value: string): string {
+  const seconds = parseDuration(`${value}s`);
+  const milliseconds = parseDuration(`${value}ms`);
+  const reading = (ms: number) => (Number.isFinite(ms) ? formatDuration(ms) : 'too long');
+  return `${key} needs a unit (s, ms, m, h): read as seconds it is ${reading(seconds)}, as milliseconds ${reading(milliseconds)}`;
 }
 
 /**
@@ -28,7 +44,7 @@ function problem(variable: string, text: string, part: string, why: string, call
 export function parseKeepaliveSpec(text: string, variable = ENVIRONMENT_VARIABLE): KeepaliveOptions {
   const options: KeepaliveOptions = {};
   if (text.trim() === '') {
-    throw invalidEnvironment(variable, text, `empty: expected e.g. ${ENVIRONMENT_VARIABLE}="idle=30s,interval=5s,count=4"`, parseKeepaliveSpec);
+    throw invalidEnvironment(variable, shownText(text, '"'), `empty: expected e.g. ${ENVIRONMENT_VARIABLE}="idle=30s,interval=5s,count=4"`, parseKeepaliveSpec);
   }
   for (const rawPart of text.split(',')) {
     const part = rawPart.trim();
@@ -45,8 +61,9 @@ export function parseKeepaliveSpec(text: string, variable = ENVIRONMENT_VARIABLE
       if (!/^\d+$/.test(value)) throw problem(variable, text, part, `${key} must be a whole number`, parseKeepaliveSpec);
       parsed = Number(value);
     } else {
+      if (UNITLESS.test(value) && Number(value) !== 0) throw problem(variable, text, part, unitlessReason(key, value), parseKeepaliveSpec);
       parsed = parseDuration(value);
-      if (Number.isNaN(parsed)) throw problem(variable, text, part, `not a duration: ${DURATION_SYNTAX}`, parseKeepaliveSpec);
+      if (Number.isNaN(parsed)) throw problem(variable, text, part, `not a duration: ${ENVIRONMENT_DURATION_SYNTAX}`, parseKeepaliveSpec);
     }
     try {
       // One field at a time, so that the message names the part at fault.

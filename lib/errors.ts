@@ -85,9 +85,13 @@ export function invalidArgValue(name: string, value: unknown, reason: string, ca
   );
 }
 
-/** A bad environment variable: `TCP_KEEPALIVE="idle=x": bad part 'idle=x': ...`. */
-export function invalidEnvironment(variable: string, text: string, reason: string, caller?: Function) {
-  return withCode(new TypeError(`${variable}=${JSON.stringify(text)}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller);
+/**
+ * A bad environment variable: `TCP_KEEPALIVE="idle=x": bad part 'idle=x': ...`. `shownValue` is
+ * the value as the message quotes it, already escaped and bounded by the caller (lib/escape.ts).
+ */
+export function invalidEnvironment(variable: string, shownValue: string, reason: string, caller?: Function) {
+  // `reason` alone too, for a message that shows the value its own way (the command's inspect).
+  return Object.assign(withCode(new TypeError(`${variable}=${shownValue}: ${reason}`), 'ERR_INVALID_ARG_VALUE', caller), { reason });
 }
 
 export function outOfRange(name: string, range: string, value: unknown, caller?: Function) {

@@ -40,8 +40,10 @@ const MAX_BUFFER_OPTION = binding.maxOptionLength;
 const kPending = Symbol('tcp-keepalive.pending');
 const kPerConnection = Symbol('tcp-keepalive.perConnection');
 // Set on a socket or server the application configured itself: the process
-// default (setDefaultKeepalive) leaves it alone from then on.
-const kExplicit = Symbol('tcp-keepalive.explicit');
+// default (setDefaultKeepalive) leaves it alone from then on. A registered
+// symbol, so that every copy of the package loaded in the process (and the
+// one whose default is in force) sees the same mark.
+const kExplicit = Symbol.for('tcp-keepalive.explicit.v1');
 interface Configurable {
   [kPending]?: KeepaliveRequest;
   [kPerConnection]?: KeepaliveRequest;

@@ -21,5 +21,7 @@ export { formatAddress, formatIPv6 } from './addresses';
 export { FIELDS as keepaliveFields } from '../native';
 /** Durations as the command and TCP_KEEPALIVE write them ("30s", "500ms"). */
 export { DURATION_SYNTAX, formatDuration, parseDuration } from '../duration';
+/** The one escaping of text from outside the process on its way to a terminal. */
+export { escapeText } from '../escape';
 /** The TCP_KEEPALIVE variable that tcp-keepalive/register reads. */
 export { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from '../environment';

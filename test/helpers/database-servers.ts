@@ -3,7 +3,7 @@
 // listening on the host's veth address, run as `nobody` (postgres refuses root; the others
 // follow suit). Readiness is the server's own "ready" log line, never a sleep.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Side, TestHosts } from './netns';
@@ -118,7 +118,34 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
   });
 }
 
-function commandLine(kind: ServerKind, host: string, port: number, dir: string): [string, string[]] {
+/** A key and certificate for a server that offers TLS (PostgreSQL's `ssl`, MariaDB's `--ssl-*`). */
+export interface ServerTls {
+  readonly keyPath: string;
+  readonly certPath: string;
+}
+
+/** The key and certificate copied into the server's folder, owned by the server's user (PostgreSQL insists). */
+function tlsFiles(dir: string, tls: ServerTls): { key: string; cert: string } {
+  const key = join(dir, 'server.key');
+  const cert = join(dir, 'server.crt');
+  copyFileSync(tls.keyPath, key);
+  copyFileSync(tls.certPath, cert);
+  for (const file of [key, cert]) {
+    chownSync(file, unprivilegedIds().uid, unprivilegedIds().gid);
+    chmodSync(file, 0o600);
+  }
+  return { key, cert };
+}
+
+function tlsArgs(kind: ServerKind, dir: string, tls: ServerTls | undefined): string[] {
+  if (tls === undefined) return [];
+  const { key, cert } = tlsFiles(dir, tls);
+  if (kind === 'postgres') return ['-c', 'ssl=on', '-c', `ssl_key_file=${key}`, '-c', `ssl_cert_file=${cert}`];
+  if (kind === 'mariadb') return [`--ssl-key=${key}`, `--ssl-cert=${cert}`];
+  throw new Error(`no TLS set-up for ${kind} here`);
+}
+
+function commandLine(kind: ServerKind, host: string, port: number, dir: string, tls?: ServerTls): [string, string[]] {
   switch (kind) {
     case 'postgres': {
       const bin = postgresBin();
@@ -133,7 +160,7 @@ function commandLine(kind: ServerKind, host: string, port: number, dir: string):
       writeFileSync(join(dir, 'data', 'pg_hba.conf'), 'local all all trust\nhost all all 0.0.0.0/0 trust\n');
       return asUnprivileged(join(bin, 'postgres'), [
         '-D', join(dir, 'data'), '-h', host, '-p', String(port), '-k', dir,
-        '-c', 'fsync=off', '-c', 'shared_buffers=8MB', '-c', 'max_connections=20',
+        '-c', 'fsync=off', '-c', 'shared_buffers=8MB', '-c', 'max_connections=20', ...tlsArgs(kind, dir, tls),
       ]);
     }
     case 'redis':
@@ -150,14 +177,14 @@ function commandLine(kind: ServerKind, host: string, port: number, dir: string):
         '--no-defaults', `--datadir=${join(dir, 'data')}`, `--socket=${join(dir, 'mysqld.sock')}`,
         `--pid-file=${join(dir, 'mysqld.pid')}`, `--bind-address=${host}`, `--port=${port}`,
         '--skip-grant-tables', '--skip-name-resolve', '--skip-log-bin', '--innodb=OFF',
-        '--default-storage-engine=MyISAM', '--default-tmp-storage-engine=MyISAM',
+        '--default-storage-engine=MyISAM', '--default-tmp-storage-engine=MyISAM', ...tlsArgs(kind, dir, tls),
       ]);
     }
   }
 }
 
-/** Start a `kind` server in host `side` (default b), listening on that host's address. */
-export async function startServer(hosts: TestHosts, kind: ServerKind, side: Side = 'b'): Promise<RunningServer> {
+/** Start a `kind` server in host `side` (default b), listening on that host's address; with `tls`, offering TLS too. */
+export async function startServer(hosts: TestHosts, kind: ServerKind, side: Side = 'b', tls?: ServerTls): Promise<RunningServer> {
   const host = hosts[side].addr;
   const port = PORTS[kind];
   const dir = mkdtempSync(join(os.tmpdir(), `tka-${kind}-`));
@@ -182,7 +209,7 @@ export async function startServer(hosts: TestHosts, kind: ServerKind, side: Side
       process.removeListener('exit', removeDir);
     })());
   try {
-    const [cmd, args] = commandLine(kind, host, port, dir);
+    const [cmd, args] = commandLine(kind, host, port, dir, tls);
     child = hosts.spawnProcess(side, cmd, args);
     await waitForLine(child, READY[kind], `${kind} in ${hosts[side].name}`);
   } catch (err) {

@@ -4,24 +4,10 @@
 // as an escape instead (\x1b, \u202e, \xff). --json needs none of this: JSON
 // escapes control characters itself.
 
-// C0 controls and DEL, C1 controls, and the bidirectional formatting marks
-// (LRE..RLO, LRI..PDI, LRM/RLM/ALM) that can make a line read differently
-// from the bytes in it; also the line and paragraph separators.
-// With the u flag, the surrogate range matches only lone (unpaired) surrogates.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]/gu;
-// The same class without `g`: a test that keeps no lastIndex between calls.
-const ANY_UNSAFE = new RegExp(UNSAFE.source, 'u');
+import { escapeText } from '../../diagnostics';
 
-function escapeCharacter(character: string): string {
-  const code = character.charCodeAt(0);
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
-/** `text` with every control, bidi mark and lone surrogate written as a visible escape. */
-export function escapeText(text: string): string {
-  // Nearly every line is safe: a test allocates nothing, a replace builds a copy.
-  return ANY_UNSAFE.test(text) ? text.replace(UNSAFE, escapeCharacter) : text;
-}
+// One escaping for the package's messages and the command's (lib/escape.ts).
+export { escapeText };
 
 /** Text of several lines, each escaped as escapeText does; the line breaks stay. */
 export function escapeLines(text: string): string {

@@ -57,7 +57,7 @@ export function configuredKeepalive(pid: number, commandLine: Buffer): Configure
     return { status: 'set', text, shown, options: parseKeepaliveSpec(text), registerFrom };
   } catch (error) {
     // The message repeats the whole variable; keep only the reason.
-    const reason = (error as Error).message.replace(`${ENVIRONMENT_VARIABLE}=${JSON.stringify(text)}: `, '');
+    const reason = (error as { reason?: string }).reason ?? (error as Error).message;
     return { status: 'malformed', text, shown, reason, registerFrom };
   }
 }
