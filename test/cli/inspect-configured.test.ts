@@ -19,11 +19,15 @@ interface Held {
 }
 
 /** The fixture, started as a user would: the default from the environment, no code change. */
-async function startHolder(variable: string): Promise<{ pid: number; serverPort: number; a: Held; b: Held; stop: () => void }> {
+async function startHolder(
+  variable: string,
+  nodeOptions?: string,
+): Promise<{ pid: number; serverPort: number; a: Held; b: Held; stop: () => void }> {
   const { NODE_OPTIONS: _dropped, ...env } = process.env;
-  const child = spawn(process.execPath, ['--require', 'tcp-keepalive/register', join(ROOT, 'test', 'fixtures', 'cli-configured-holder.cjs')], {
+  const register = nodeOptions === undefined ? ['--require', 'tcp-keepalive/register'] : [];
+  const child = spawn(process.execPath, [...register, join(ROOT, 'test', 'fixtures', 'cli-configured-holder.cjs')], {
     cwd: ROOT,
-    env: { ...env, TCP_KEEPALIVE: variable },
+    env: { ...env, TCP_KEEPALIVE: variable, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
@@ -81,6 +85,19 @@ describe('inspect and TCP_KEEPALIVE', () => {
       expect(text.stdout).toMatch(new RegExp(`ESTABLISHED +127\\.0\\.0\\.1:${holder.b.localPort} +127\\.0\\.0\\.1:${holder.serverPort} +on +20 s +3 s +2 +.* no$`, 'm'));
       expect(text.stdout).toMatch(/ LISTEN .* -$/m);
       expect(text.stdout).toContain('DEFAULT = whether the connection carries the TCP_KEEPALIVE values');
+    } finally {
+      holder.stop();
+    }
+  });
+
+  needs('pidfd', 'procNet').it('recognises the register entry point loaded by absolute path through NODE_OPTIONS, as the docs recommend', async () => {
+    const absolute = join(ROOT, 'dist', 'register.js');
+    const holder = await startHolder('idle=41s,interval=6s,count=3', `--require ${absolute}`);
+    try {
+      expect(holder.a.keepalive).toMatchObject({ enable: true, idle: 41_000, interval: 6_000, count: 3 });
+      const json = await runCli(['inspect', String(holder.pid), '--json']);
+      expect(json.code).toBe(0);
+      expect(json.events.find((e) => e.event === 'process')!.configured).toMatchObject({ status: 'set', registerFrom: ['NODE_OPTIONS'] });
     } finally {
       holder.stop();
     }

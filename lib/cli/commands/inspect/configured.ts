@@ -3,12 +3,14 @@
 // read from /proc/PID/environ with the register entry point's own parser.
 // A default installed by setDefaultKeepalive() in code leaves no trace there.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ENVIRONMENT_VARIABLE, formatKeepaliveSpec, parseKeepaliveSpec, SPEC_KEYS } from '../../../diagnostics';
 import type { KeepaliveOptions, KeepaliveState } from '../../../index';
 import { escapeBytes } from '../../terminal/escape';
 import { formatSetting } from '../../terminal/format';
 
 const REGISTER = 'tcp-keepalive/register';
+const BUILT_REGISTER = /[\/]dist[\/]register\.[cm]?js$/;
 
 export type Configured =
   | { readonly status: 'unset' }
@@ -32,11 +34,30 @@ function variable(environ: readonly Buffer[], name: string): Buffer | null {
   return entry ? entry.subarray(prefix.length) : null;
 }
 
+/**
+ * Whether one word of a start names the register entry point: by package name, or by the absolute
+ * path (or file: URL) the docs recommend for NODE_OPTIONS, recognised by the package.json beside
+ * its dist/ as the process sees its file system (/proc/PID/root).
+ */
+function namesRegister(pid: number, word: string): boolean {
+  if (word.includes(REGISTER)) return true;
+  const file = word.startsWith('file://') ? decodeURIComponent(word.slice('file://'.length)) : word;
+  if (!file.startsWith('/') || !BUILT_REGISTER.test(file)) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(`/proc/${pid}/root${path.posix.join(file, '..', '..', 'package.json')}`, 'utf8')) as { name?: unknown };
+    return manifest.name === 'tcp-keepalive';
+  } catch {
+    return false;
+  }
+}
+
 /** Where the process's start asks Node to load the register entry point: 'argv', 'NODE_OPTIONS'. */
-function registerSources(commandLine: Buffer, environ: readonly Buffer[]): string[] {
+function registerSources(pid: number, commandLine: Buffer, environ: readonly Buffer[]): string[] {
   const sources: string[] = [];
-  if (entries(commandLine).some((arg) => arg.toString('utf8').includes(REGISTER))) sources.push('argv');
-  if (variable(environ, 'NODE_OPTIONS')?.toString('utf8').includes(REGISTER)) sources.push('NODE_OPTIONS');
+  if (entries(commandLine).some((arg) => namesRegister(pid, arg.toString('utf8')))) sources.push('argv');
+  const nodeOptions = variable(environ, 'NODE_OPTIONS')?.toString('utf8');
+  // NODE_OPTIONS is split on white space as Node splits it (quoted paths with spaces aside).
+  if (nodeOptions?.split(/\s+/).some((word) => namesRegister(pid, word.replace(/^(['"])(.*)\1$/, '$2')))) sources.push('NODE_OPTIONS');
   return sources;
 }
 
@@ -52,7 +73,7 @@ export function configuredKeepalive(pid: number, commandLine: Buffer): Configure
   if (value === null) return { status: 'unset' };
   const text = value.toString('utf8');
   const shown = escapeBytes(value);
-  const registerFrom = registerSources(commandLine, environ);
+  const registerFrom = registerSources(pid, commandLine, environ);
   try {
     return { status: 'set', text, shown, options: parseKeepaliveSpec(text), registerFrom };
   } catch (error) {
