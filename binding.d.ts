@@ -172,6 +172,12 @@ export type NativeCapabilities = {
   readonly systemDefaults: boolean;
   /** Accepted sockets inherit options set on the listening socket (guaranteed by the OS). */
   readonly listenerInheritance: boolean;
+  /**
+   * Lowering the idle time of an established connection below the idle
+   * already elapsed sends a probe at once: a probe at a chosen moment
+   * (measureIdleTimeout() needs it).
+   */
+  readonly probeAtChosenMoment: boolean;
 } & { readonly [F in NativeFieldName]: NativeFieldLimits };
 
 /**

@@ -35,3 +35,20 @@ export type {
   TcpStateName,
 } from './types';
 export type { KeepaliveTarget } from './target';
+export {
+  adviseKeepalive,
+  MIDDLEBOX_IDLE_TIMEOUTS,
+  PROBE_FRAME_BYTES,
+  TIMER_LATENESS,
+  type AdviseInput,
+  type KeepaliveAdvice,
+} from './advice';
+export { idleTimeoutLimits, measureIdleTimeout, RFC5382_IDLE_MS } from './path/measure';
+export type {
+  MeasureIdleTimeoutOptions,
+  PathMeasurement,
+  PathMode,
+  PathProgress,
+  PathTarget,
+  Rfc5382Verdict,
+} from './path/types';
