@@ -45,8 +45,10 @@ async function run(argv: readonly string[]): Promise<number> {
       return (await import('./commands/report.js')).runReport(rest);
     case 'advise':
       return (await import('./commands/advise.js')).runAdvise(rest);
+    case 'path':
+      return (await import('./commands/path.js')).runPath(rest);
     default:
-      throw new CliError(`unknown command '${command}' (commands: defaults, connect, listen, inspect, demo, report, advise; see 'tcp-keepalive --help')`, ExitCode.USAGE, 'USAGE');
+      throw new CliError(`unknown command '${command}' (commands: defaults, connect, listen, inspect, demo, report, advise, path; see 'tcp-keepalive --help')`, ExitCode.USAGE, 'USAGE');
   }
 }
 
