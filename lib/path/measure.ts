@@ -241,15 +241,17 @@ class Measurement {
     const now = this.now();
     const { lowerMs, upperMs, kind } = this.evidence.bracket(reading);
 
-    if (this.settleClosed(upperMs)) return;
+    // No answer while the control connection is being replaced: the path must be shown up first.
+    const pathShownUp = this.control !== null && Number.isFinite(this.controlAck);
+    if (this.settleClosed(upperMs, pathShownUp)) return;
 
     const tolerance = precision(lowerMs);
     if (upperMs === Number.POSITIVE_INFINITY) {
       const longest = Math.max(0, ...this.evidence.survivals.map((s) => s.sinceAnswer));
-      if (longest >= this.settings.maxMs) return this.finish('none', longest, null);
+      if (longest >= this.settings.maxMs && pathShownUp) return this.finish('none', longest, null);
     } else if (upperMs - lowerMs <= tolerance) {
       this.tightSince ??= now;
-      if (readsAnswer !== readsActivity || now - this.tightSince >= REFRESH_WAIT_MS) return this.finish(kind!, lowerMs, upperMs);
+      if (pathShownUp && (readsAnswer !== readsActivity || now - this.tightSince >= REFRESH_WAIT_MS)) return this.finish(kind!, lowerMs, upperMs);
     }
     if (now - this.startedAt > 2.5 * this.settings.maxMs + 60_000) {
       return this.finish(kind ?? 'none', lowerMs, Number.isFinite(upperMs) ? upperMs : null);
@@ -358,7 +360,7 @@ class Measurement {
    * after the first closure was closed too (so the closures follow the idle,
    * not the clock). True while that is pending or done.
    */
-  private settleClosed(probeUpperMs: number): boolean {
+  private settleClosed(probeUpperMs: number, pathShownUp: boolean): boolean {
     const openIdles = [...this.live, ...(this.control ? [this.control] : [])].filter((c) => !c.done && c.ending === null).map((c) => c.seenOpenAt - c.lastActivity);
     const closed = this.evidence.closedBracket(openIdles);
     if (closed === null || closed.upperMs > probeUpperMs) return false;
@@ -368,7 +370,7 @@ class Measurement {
       throw pathError('ERR_PATH_CHANGED', `the far end closed a connection after ${Math.round(closed.upperMs)} ms idle while another stays open after ${Math.round(outlier)} ms: not an idle timeout (the target restarted or closed it for another reason)`);
     }
     const confirmed = this.evidence.closures.some((closure) => closure.openedAt > this.firstClosureAt!);
-    if (confirmed && closed.upperMs - closed.lowerMs <= precision(closed.lowerMs)) {
+    if (confirmed && pathShownUp && closed.upperMs - closed.lowerMs <= precision(closed.lowerMs)) {
       this.finish('closed', closed.lowerMs, closed.upperMs);
       return true;
     }
