@@ -46,7 +46,7 @@ export interface KeepaliveAdvice {
   idleTimeoutMs: number;
   idleTimeoutSource: string;
   /** On a healthy idle connection, one probe and its ACK every `idle`. */
-  traffic: { connections: number; packetsPerSecond: number; bytesPerSecond: number };
+  traffic: { connections: number; packetsPerSecond: number; bytesPerSecond: number; frameBytes: number };
   environment: string;
   code: string;
 }
@@ -126,7 +126,7 @@ export function adviseKeepalive(input: AdviseInput): KeepaliveAdvice {
     firstProbeLatestMs: Math.round(idle * TIMER_LATENESS),
     idleTimeoutMs,
     idleTimeoutSource,
-    traffic: { connections, packetsPerSecond, bytesPerSecond: packetsPerSecond * PROBE_FRAME_BYTES },
+    traffic: { connections, packetsPerSecond, bytesPerSecond: packetsPerSecond * PROBE_FRAME_BYTES, frameBytes: PROBE_FRAME_BYTES },
     environment,
     code,
   };

@@ -12,14 +12,10 @@ export {
   getTcpInfo,
   idleTimeoutLimits,
   measureIdleTimeout,
-  MIDDLEBOX_IDLE_TIMEOUTS,
-  PROBE_FRAME_BYTES,
-  RFC5382_IDLE_MS,
   setDefaultKeepalive,
   setKeepalive,
   setSockOpt,
   systemDefaults,
-  TIMER_LATENESS,
   undiciConnect,
 } from './index.js';
 export type * from './index.js';

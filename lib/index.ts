@@ -35,15 +35,8 @@ export type {
   TcpStateName,
 } from './types';
 export type { KeepaliveTarget } from './target';
-export {
-  adviseKeepalive,
-  MIDDLEBOX_IDLE_TIMEOUTS,
-  PROBE_FRAME_BYTES,
-  TIMER_LATENESS,
-  type AdviseInput,
-  type KeepaliveAdvice,
-} from './advice';
-export { idleTimeoutLimits, measureIdleTimeout, RFC5382_IDLE_MS } from './path/measure';
+export { adviseKeepalive, type AdviseInput, type KeepaliveAdvice } from './advice';
+export { idleTimeoutLimits, measureIdleTimeout } from './path/measure';
 export type {
   MeasureIdleTimeoutOptions,
   PathMeasurement,

@@ -2,7 +2,7 @@
 // [--connections 10000] [--busy] [--json]`: keepalive values that find a dead
 // peer within the bound and keep middlebox mappings alive, what the probes
 // cost, and the lines to use them.
-import { adviseKeepalive, PROBE_FRAME_BYTES, type AdviseInput, type KeepaliveAdvice } from '../../index';
+import { adviseKeepalive, type AdviseInput, type KeepaliveAdvice } from '../../index';
 import { parseArgs, parseDuration, parseInteger } from '../args';
 import { ExitCode, usageError } from '../exit';
 import { formatSetting } from '../format';
@@ -96,7 +96,7 @@ export async function runAdvise(argv: readonly string[]): Promise<number> {
     `Mappings stay alive: the first probe comes after ${formatSetting(options.idle)} of silence (at most ${formatSetting(advice.firstProbeLatestMs)} with the timer 12.5 % late), before the ${formatSetting(advice.idleTimeoutMs)} idle timeout (${advice.idleTimeoutSource}${measured === null ? '; --idle-timeout to give yours, --path HOST:PORT to measure it' : ''}).`,
   );
   reporter.line(
-    `Probe traffic at ${traffic.connections.toLocaleString('en-US')} idle connection${traffic.connections === 1 ? '' : 's'}: ${formatPackets(traffic.packetsPerSecond)}, ${formatBytes(traffic.bytesPerSecond)} (a probe and its ACK per connection every ${formatSetting(options.idle)}, ${PROBE_FRAME_BYTES} bytes each; none while data flows).`,
+    `Probe traffic at ${traffic.connections.toLocaleString('en-US')} idle connection${traffic.connections === 1 ? '' : 's'}: ${formatPackets(traffic.packetsPerSecond)}, ${formatBytes(traffic.bytesPerSecond)} (a probe and its ACK per connection every ${formatSetting(options.idle)}, ${traffic.frameBytes} bytes each; none while data flows).`,
   );
   reporter.line('');
   reporter.line(advice.environment);
