@@ -91,6 +91,18 @@ needs('netns', 'nft').describeConcurrent('tcp-keepalive path, through a NAT rout
     expect(advice.environment).toMatch(/^TCP_KEEPALIVE="idle=\d+s,interval=\d+s,count=\d+"$/);
   });
 
+  it('advise --path: measures, then advises from the longest idle the path kept', async () => {
+    const run = await withRouter({ mode: 'silent', timeoutS: 4 }, {}, async (router) =>
+      runInClient(router, ['advise', '--detect-within', '30s', '--path', `${router.serverAddress}:${PORT}`, '--max', '60s', '--json']),
+    );
+    const advice = measurement(run) as { event: string; options: { idle: number }; idleTimeoutMs: number; path: Record<string, unknown> };
+    expect(advice.event).toBe('advice');
+    expect(advice.path.mode).toBe('silent');
+    expectBracket(advice.path, 4000);
+    expect(advice.idleTimeoutMs).toBe(advice.path.lowerMs);
+    expect(advice.options.idle * 1.125).toBeLessThan(advice.idleTimeoutMs);
+  });
+
   it('reset: a router that resets what it forgot after 5 s, with --connections 4', async () => {
     const result = await withRouter({ mode: 'reset', timeoutS: 5 }, {}, async (router) =>
       measurement(await runInClient(router, ['path', `${router.serverAddress}:${PORT}`, '--max', '60s', '--connections', '4', '--json'])),
