@@ -335,6 +335,7 @@ class Measurement {
   private failure(c: PathConnection, kind: FailureKind, at: number, slack: number): void {
     const p = c.probe!;
     this.evidence.failures.push({ connection: c.id, kind, sinceAnswer: at - p.ackBefore + slack, sinceActivity: at - c.lastActivity + slack });
+    c.probe = null;
     c.close();
     this.progress();
   }
@@ -351,6 +352,7 @@ class Measurement {
       how: ending.kind === 'fin' ? 'fin' : 'reset',
     });
     this.firstClosureAt ??= ending.at;
+    c.probe = null;
     c.close();
     this.progress();
   }
