@@ -6,12 +6,14 @@
  * answered with a reset (`reset`). `none` keeps connections for a day.
  *
  * Used by the tests (test/network/path.test.ts) and the benchmark (bench/path.ts), so it imports
- * node:* only. Names are unique to this process and router (`tkp-<pid>-<n>-c|r|s`); every address
+ * node:* only. Names are unique to this process, thread and router (`tkp-<pid>[t<thread>]-<n>-c|r|s`); every address
  * is private and exists only inside these namespaces; nothing outside them is touched. destroy()
- * (and process exit, as a last resort) kills what runs inside and removes all three.
+ * (and process exit, as a last resort) kills what runs inside and removes all three; routers of a
+ * process killed outright are removed by the next process that makes one.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { threadId } from 'node:worker_threads';
 
 const execFileAsync = promisify(execFile);
 
@@ -45,7 +47,8 @@ export interface NatRouter {
   destroy(): void;
 }
 
-const PREFIX = `tkp-${process.pid}-`;
+// pid alone is not unique when vitest runs files in worker threads of one process.
+const PREFIX = `tkp-${process.pid}${threadId === 0 ? '' : `t${threadId}`}-`;
 const live = new Set<string>();
 const children = new Set<ChildProcess>();
 let counter = 0;
@@ -104,6 +107,9 @@ function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
+/** The prefix of this process's (and thread's) namespaces: none should be left once the routers are destroyed. */
+export const NAT_ROUTER_PREFIX = PREFIX;
+
 /** Why a router cannot be made here (root, iproute2, nftables), or null. */
 export function natRouterUnavailable(): string | null {
   if (process.platform !== 'linux') return 'network namespaces are Linux only';
@@ -132,10 +138,32 @@ const server = net.createServer((socket) => {
 server.listen(port, '0.0.0.0', () => process.stdout.write('listening\\n'));
 `;
 
+/** Routers left by a process killed outright (its pid gone): removed; a live process's are never touched. */
+function sweepStale(): void {
+  let names: string[] = [];
+  try {
+    names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[0] ?? '');
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /^tkp-(\d+)(?:t\d+)?-\d+-[crs]$/.exec(name);
+    if (!match) continue;
+    try {
+      process.kill(Number(match[1]), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') remove(name);
+    }
+  }
+}
+
 export async function createNatRouter(options: RouterOptions): Promise<NatRouter> {
   if (!hooked) {
     hooked = true;
     process.on('exit', cleanup);
+    sweepStale();
   }
   const n = counter++;
   const [client, router, server] = ['c', 'r', 's'].map((role) => `${PREFIX}${n}-${role}`) as [string, string, string];

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capabilities, measureIdleTimeout } from '../../lib/index';
-import { createNatRouter, type NatRouter, type RouterOptions } from '../helpers/nat-router';
+import { createNatRouter, NAT_ROUTER_PREFIX, type NatRouter, type RouterOptions } from '../helpers/nat-router';
 import { needs } from '../helpers/platform';
 import { listNamespaces } from '../../lib/cli/testhosts';
 
@@ -75,7 +75,7 @@ function expectBracket(result: Record<string, unknown>, trueMs: number): void {
 
 needs('netns', 'nft').describeConcurrent('tcp-keepalive path, through a NAT router with a short idle timeout', () => {
   afterAll(() => {
-    expect(listNamespaces().filter((name) => name.startsWith(`tkp-${process.pid}-`))).toEqual([]);
+    expect(listNamespaces().filter((name) => name.startsWith(NAT_ROUTER_PREFIX))).toEqual([]);
   });
 
   it('silent: a router that drops what it forgot after 4 s; keepalive refreshes it; the advice beats it with timers 12.5 % late', async () => {
