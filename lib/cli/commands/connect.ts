@@ -29,7 +29,7 @@ async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }
   }
 }
 
-function connectFailure(error: NodeJS.ErrnoException, endpoint: string): CliError {
+export function connectFailure(error: NodeJS.ErrnoException, endpoint: string): CliError {
   const code = error.code ?? 'ERROR';
   const why: Record<string, string> = {
     ECONNREFUSED: 'connection refused: nothing is listening there',

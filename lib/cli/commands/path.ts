@@ -15,6 +15,7 @@ import { formatElapsed, formatSetting } from '../format';
 import { PATH_HELP } from '../help';
 import { Reporter } from '../output';
 import { SignalGate } from '../signals';
+import { connectFailure } from './connect';
 
 export interface PathSettings {
   target: string;
@@ -57,15 +58,7 @@ function measurementFailure(error: NodeJS.ErrnoException, target: string): CliEr
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME') {
     return new CliError(`cannot resolve the host of '${target}' (${code})`, ExitCode.RESOLVE, code);
   }
-  if (error.syscall === 'connect') {
-    const why: Record<string, string> = {
-      ECONNREFUSED: 'connection refused: nothing is listening there',
-      EHOSTUNREACH: 'no route to the host',
-      ENETUNREACH: 'the network is unreachable',
-      ETIMEDOUT: 'no answer within 5 s',
-    };
-    return new CliError(`cannot connect to ${target}: ${why[code] ?? error.message} (${code})`, ExitCode.CONNECT, code);
-  }
+  if (error.syscall === 'connect') return connectFailure(error, target);
   if (code === 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM') {
     return new CliError(`this platform (${capabilities().backend}) cannot send a keepalive probe at a chosen moment, which the measurement needs`, ExitCode.UNSUPPORTED, 'UNSUPPORTED');
   }
