@@ -36,10 +36,12 @@ export type Ending =
   | { kind: 'timeout'; at: number; code: string }
   | { kind: 'error'; at: number; code: string; error: Error };
 
-/** A connect that failed, as Node reports it (ECONNREFUSED, EHOSTUNREACH, ...), or ETIMEDOUT after `timeoutMs`. */
-export function connect(address: string, port: number, timeoutMs: number): Promise<net.Socket> {
+/** A connect that failed (held in `connecting` meanwhile), as Node reports it (ECONNREFUSED, EHOSTUNREACH, ...), or ETIMEDOUT after `timeoutMs`. */
+export function connect(address: string, port: number, timeoutMs: number, connecting: Set<net.Socket>): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: address, port, family: net.isIPv6(address) ? 6 : 4 });
+    // Held while connecting, so that an abort can close it too.
+    connecting.add(socket);
     const timer = setTimeout(() => {
       socket.destroy();
       const error = Object.assign(new Error(`connect ETIMEDOUT ${address}:${port}`), {
@@ -51,6 +53,11 @@ export function connect(address: string, port: number, timeoutMs: number): Promi
       });
       reject(error);
     }, timeoutMs);
+    // Destroyed while connecting (an abort): the timer goes too.
+    socket.once('close', () => {
+      connecting.delete(socket);
+      clearTimeout(timer);
+    });
     const onError = (error: Error): void => {
       clearTimeout(timer);
       reject(error);
@@ -58,6 +65,7 @@ export function connect(address: string, port: number, timeoutMs: number): Promi
     socket.once('error', onError);
     socket.once('connect', () => {
       clearTimeout(timer);
+      connecting.delete(socket);
       socket.removeListener('error', onError);
       resolve(socket);
     });

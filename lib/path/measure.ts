@@ -142,6 +142,7 @@ export async function measureIdleTimeout(target: string | PathTarget, options?: 
 class Measurement {
   private readonly evidence = new Evidence();
   private readonly live: PathConnection[] = [];
+  private readonly connecting = new Set<net.Socket>();
   private control: PathConnection | null = null;
   private address = '';
   private nextId = 1;
@@ -177,10 +178,11 @@ class Measurement {
         this.address = address;
         if (this.finished) return;
         this.control = await this.open('control');
-        const ladder = Array.from({ length: this.settings.connections - 1 }, () => this.open('ladder'));
-        const opened = await Promise.all(ladder);
+        const ladder = await Promise.allSettled(Array.from({ length: this.settings.connections - 1 }, () => this.open('ladder')));
+        for (const outcome of ladder) if (outcome.status === 'fulfilled') this.live.push(outcome.value);
+        const failed = ladder.find((outcome) => outcome.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
         if (this.finished) return;
-        this.live.push(...opened);
         this.timer = setInterval(() => this.tick(), TICK_MS);
       })
       .catch((error: unknown) => this.fail(error));
@@ -192,7 +194,7 @@ class Measurement {
     this.mostOpen = Math.max(this.mostOpen, this.openCount());
     let socket: net.Socket;
     try {
-      socket = await connect(this.address, this.port, CONNECT_TIMEOUT_MS);
+      socket = await connect(this.address, this.port, CONNECT_TIMEOUT_MS, this.connecting);
     } finally {
       this.pending--;
     }
@@ -487,6 +489,8 @@ class Measurement {
     this.settings.signal?.removeEventListener('abort', this.onAbort);
     for (const c of this.live) c.close();
     this.control?.close();
+    for (const socket of this.connecting) socket.destroy();
+    this.connecting.clear();
   }
 
   private fail(error: unknown): void {

@@ -192,6 +192,33 @@ needs('netns', 'nft').describeConcurrent('tcp-keepalive path, through a NAT rout
   });
 });
 
+needs('netns', 'nft').describe('measureIdleTimeout(), aborted while it connects', () => {
+  it('an abort while the connections are still connecting (the target does not answer) rejects at once', async () => {
+    await withRouter({ mode: 'none' }, {}, async (router) => {
+      await router.silenceServer();
+      const script = `
+        const { measureIdleTimeout } = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
+        const started = performance.now();
+        measureIdleTimeout('${router.serverAddress}:${PORT}', { signal: AbortSignal.timeout(500) }).then(
+          () => process.stdout.write('resolved\\n'),
+          (error) => {
+            const open = process._getActiveHandles().filter((h) => h.constructor.name === 'Socket' && h.remotePort === ${PORT} && !h.destroyed).length;
+            process.stdout.write(JSON.stringify({ name: error.name, code: error.code, ms: performance.now() - started, open }) + '\\n');
+          },
+        );
+      `;
+      const run = await runInClient(router, ['-e', script], undefined, true);
+      expect(run.status, run.stderr).toBe(0);
+      const outcome = JSON.parse(run.stdout.trim()) as { name: string; code: string; ms: number; open: number };
+      expect(outcome).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', open: 0 });
+      // Well before the 5 s connect timeout.
+      expect(outcome.ms).toBeLessThan(2000);
+      // The process ends at once: nothing is left connecting.
+      expect(run.ms).toBeLessThan(4500);
+    });
+  });
+});
+
 describe('measureIdleTimeout() and tcp-keepalive path: bad input', () => {
   it('refuses a bad target or option with a Node-style code, before any connection', async () => {
     await expect(measureIdleTimeout('no-port')).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
