@@ -317,7 +317,9 @@ class Measurement {
       this.failure(c, ending.kind === 'reset' ? 'reset' : 'silent', at, slack);
       return;
     }
-    if (c.lastAck > p.ackBefore) {
+    // An answer puts the last ACK after the probe; readings without one differ by the jiffy
+    // rounding only. Half-way between the ACK before and the probe tells them apart safely.
+    if (c.lastAck > p.ackBefore + (p.setAt - p.ackBefore) / 2) {
       this.evidence.survivals.push({ connection: c.id, sinceAnswer: p.lowSinceAnswer, sinceActivity: p.lowSinceActivity });
       c.park();
       this.progress();
