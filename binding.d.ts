@@ -77,6 +77,12 @@ export type NativeCapabilities = {
   readonly tcpInfo: boolean;
   readonly systemDefaults: boolean;
   readonly listenerInheritance: boolean;
+  /**
+   * Lowering the idle time of an established connection below the idle
+   * already elapsed sends a probe at once: a probe at a chosen moment
+   * (measureIdleTimeout() needs it).
+   */
+  readonly probeAtChosenMoment: boolean;
 } & { readonly [F in NativeFieldName]: NativeFieldLimits };
 
 /**

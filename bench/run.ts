@@ -2,11 +2,12 @@
 // accepted connections, and memory over many calls, all in one run.
 //
 //   node --expose-gc build/bench/run.js [--quick] [--strict] [--out FILE]
-//     [--only micro,trace,scale,setup,memory,watch,instructions]
+//     [--only micro,trace,scale,setup,memory,watch,path,instructions]
 //
 // The default parts are micro, trace, scale, setup (connection set-up with the
-// process-wide default against without), memory and watch (the command left
-// running: bench/watch.ts); `instructions`
+// process-wide default against without), memory, watch (the command left
+// running: bench/watch.ts) and path (the path measurement against namespaced
+// routers, about 10 min, skipped by --quick: bench/path.ts); `instructions`
 // (callgrind's instruction counts, a few minutes) runs only when named.
 // --quick   a smoke test for CI (well under a minute): every case runs, leaves
 //           the configuration it should, and makes the same system calls as
@@ -38,14 +39,15 @@ import {
 } from './report';
 import { countInstructions, valgrindAvailable, type InstructionCount } from './instructions';
 import { runWatch, watchTable, watchTargets, type WatchReport } from './watch';
+import { pathTable, pathTargets, runPath, type PathReport } from './path';
 import { runSetup, setupTable, type SetupSummary } from './setup';
 import { runScale, SCALE_MODES, type ScaleMode, type ScaleRun } from './scale';
 import { resolveFloors, straceAvailable, straceVersion, traceCases, type TracedCase } from './trace';
 
 const CHILD = path.join(BUILD_DIR, 'child.js');
-const PARTS = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch', 'instructions'] as const;
+const PARTS = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch', 'path', 'instructions'] as const;
 type Part = (typeof PARTS)[number];
-const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch'];
+const DEFAULT_PARTS: readonly Part[] = ['micro', 'trace', 'scale', 'setup', 'memory', 'watch', 'path'];
 
 interface Settings {
   quick: boolean;
@@ -211,6 +213,12 @@ async function main(): Promise<void> {
     watch = await runWatch({ quick: settings.quick, log });
   }
 
+  let pathReport: PathReport | null = null;
+  if (settings.parts.has('path')) {
+    pathReport = await runPath({ quick: settings.quick, log });
+    if (pathReport.skipped) log(`path: ${pathReport.skipped}`);
+  }
+
   let instructions: InstructionCount[] = [];
   if (settings.parts.has('instructions')) {
     if (!valgrindAvailable()) throw new Error('--only instructions needs valgrind');
@@ -218,7 +226,7 @@ async function main(): Promise<void> {
     instructions = countInstructions(CHILD, log);
   }
 
-  const targets = [...evaluateTargets(rows, scale, memory), ...(watch ? watchTargets(watch) : [])];
+  const targets = [...evaluateTargets(rows, scale, memory), ...(watch ? watchTargets(watch) : []), ...(pathReport ? pathTargets(pathReport) : [])];
   const command = `node --expose-gc build/bench/run.js ${process.argv.slice(2).join(' ')}`.trim();
   const result = {
     date: new Date(started).toISOString(),
@@ -232,6 +240,7 @@ async function main(): Promise<void> {
     setup: { connections: settings.setupConnections, rounds: settings.setupRounds, summary: setup },
     memory,
     watch,
+    path: pathReport,
     instructions,
     targets,
   };
@@ -249,6 +258,7 @@ async function main(): Promise<void> {
     setupTable(setup, settings.setupConnections, settings.setupRounds),
     memoryTable(memory),
     watch ? watchTable(watch) : '',
+    pathReport ? pathTable(pathReport) : '',
     instructionTable(instructions),
     targets.length ? targetTable(targets, settings.quick) : '',
     `JSON: ${path.relative(process.cwd(), settings.out)}`,

@@ -1,6 +1,7 @@
 // The ES module entry point: the same single instance as the CommonJS one
 // (no dual-package hazard: one addon load, one set of pending requests).
 export {
+  adviseKeepalive,
   capabilities,
   configureAgent,
   constants,
@@ -9,6 +10,8 @@ export {
   getKeepalive,
   getSockOpt,
   getTcpInfo,
+  idleTimeoutLimits,
+  measureIdleTimeout,
   setDefaultKeepalive,
   setKeepalive,
   setSockOpt,

@@ -1,8 +1,8 @@
 // lib/: the library. index.ts (index.mts for ES modules) is the public API;
 // beside it the facade's modules (validation, errors, target resolution,
-// the addon's loader), the entry points net-keepalive and register, and two
-// folders: diagnostics/ (what the command needs beyond the API) and cli/
-// (the command).
+// the addon's loader), the entry points net-keepalive and register, and three
+// folders: path/ (measureIdleTimeout, public), diagnostics/ (what the command
+// needs beyond the API) and cli/ (the command).
 // May import: node:*, the addon (through native.ts), ../binding.d.ts; the
 // facade never imports diagnostics/ or cli/.
 /**
@@ -43,3 +43,13 @@ export type {
   TcpStateName,
 } from './types';
 export type { KeepaliveTarget } from './target';
+export { adviseKeepalive, type AdviseInput, type KeepaliveAdvice } from './advice';
+export { idleTimeoutLimits, measureIdleTimeout } from './path/measure';
+export type {
+  MeasureIdleTimeoutOptions,
+  PathMeasurement,
+  PathMode,
+  PathProgress,
+  PathTarget,
+  Rfc5382Verdict,
+} from './path/types';

@@ -188,6 +188,11 @@ export interface Capabilities {
   readonly systemDefaults: boolean;
   /** Accepted sockets inherit options set on the listening socket (guaranteed by the OS). */
   readonly listenerInheritance: boolean;
+  /**
+   * Lowering the idle time of an established connection below the idle already elapsed sends a
+   * probe at once: a probe at a chosen moment, which measureIdleTimeout() needs (Linux).
+   */
+  readonly probeAtChosenMoment: boolean;
   readonly enable: FieldCapability;
   readonly idle: FieldCapability;
   readonly interval: FieldCapability;

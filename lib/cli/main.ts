@@ -59,6 +59,8 @@ async function run(argv: readonly string[]): Promise<number> {
       return (require('./commands/report/report.js') as typeof import('./commands/report/report.js')).runReport(rest);
     case 'advise':
       return (require('./commands/advise/advise.js') as typeof import('./commands/advise/advise.js')).runAdvise(rest);
+    case 'path':
+      return (require('./commands/path/path.js') as typeof import('./commands/path/path.js')).runPath(rest);
     default:
       throw notACommand(argv);
   }

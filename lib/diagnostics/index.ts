@@ -16,6 +16,8 @@ export { SocketTable, type SocketFilter } from './socket-table';
 export type { SocketRecord, TimerKind } from './records';
 export type { BriefTcpInfo, SocketBrief } from './brief';
 export { formatAddress, formatIPv6 } from './addresses';
+/** The public types the command's live view reads, from where they are defined (not through ../index). */
+export type { KeepaliveOptions, KeepaliveState, TcpInfo, TcpStateName } from '../types';
 
 /** The keepalive fields, as the addon names them, in its order (one list, for the command). */
 export { FIELDS as keepaliveFields } from '../native';

@@ -160,6 +160,7 @@ class Addon : public Napi::Addon<Addon> {
     object.Set("tcpInfo", caps.tcp_info);
     object.Set("systemDefaults", caps.system_defaults);
     object.Set("listenerInheritance", caps.listener_inheritance);
+    object.Set("probeAtChosenMoment", caps.probe_at_chosen_moment);
     return object;
   }
 

@@ -117,6 +117,10 @@ struct Capabilities {
   // Accepted sockets inherit keepalive options set on the listening socket,
   // guaranteed by the OS (Linux copies them in inet_csk_clone_lock()).
   bool listener_inheritance = false;
+  // Lowering the idle time of an established connection below the idle
+  // already elapsed sends a probe at once (Linux re-arms the timer from the
+  // last segment received in tcp_sock_set_keepidle()).
+  bool probe_at_chosen_moment = false;
 };
 
 struct SystemDefaults {

@@ -168,6 +168,7 @@ const Capabilities& GetCapabilities() {
     caps.tcp_info = true;
     caps.system_defaults = true;
     caps.listener_inheritance = true;
+    caps.probe_at_chosen_moment = true;
     return caps;
   }();
   return kCapabilities;

@@ -29,7 +29,7 @@ describe('no command', () => {
     const line = oneLineError(result);
     expect(line).not.toContain('unknown command');
     expect(line).toBe(
-      "tcp-keepalive: '--json' is an option of a command, and no command was given: 'tcp-keepalive <command> --json' (commands: defaults, connect, listen, inspect, demo, report, advise; see 'tcp-keepalive --help')",
+      "tcp-keepalive: '--json' is an option of a command, and no command was given: 'tcp-keepalive <command> --json' (commands: defaults, connect, listen, inspect, demo, report, advise, path; see 'tcp-keepalive --help')",
     );
     // --json asked for JSON: the error is an event too.
     expect(result.events).toEqual([expect.objectContaining({ event: 'error', code: 'USAGE', exitCode: 2 })]);
@@ -53,7 +53,7 @@ describe('did you mean', () => {
       const result = await runCli([typed!]);
       expect(result.code).toBe(2);
       expect(oneLineError(result)).toBe(
-        `tcp-keepalive: unknown command '${typed}'; did you mean '${meant}'? (commands: defaults, connect, listen, inspect, demo, report, advise; see 'tcp-keepalive --help')`,
+        `tcp-keepalive: unknown command '${typed}'; did you mean '${meant}'? (commands: defaults, connect, listen, inspect, demo, report, advise, path; see 'tcp-keepalive --help')`,
       );
     }
     // Nothing near: no guess.
@@ -128,7 +128,7 @@ describe('advise output', () => {
     const result = await runCli(['advise', '--detect-within', '5m']);
     expect(result.code).toBe(0);
     const table = result.stdout.split('\n').slice(1, 4);
-    expect(table[0]).toMatch(/^ {2}idle {6}152 s \(2 min 32 s\) {2}first probe after this much silence$/);
+    expect(table[0]).toMatch(/^ {2}idle {6}134 s \(2 min 14 s\) {2}first probe after this much silence$/);
     // The descriptions start in one column.
     const column = table.map((line) => line.search(/(first probe|between|unanswered probes)/));
     expect(new Set(column).size).toBe(1);
@@ -139,7 +139,7 @@ describe('advise output', () => {
     expect(result.code).toBe(0);
     const worst = result.stdout.split('\n').find((line) => line.startsWith('Worst case:'));
     expect(worst).toBe(
-      "Worst case: 30 s from the peer's last packet to the connection dropped: idle 18 s, then 4 probes 3 s apart, each unanswered (18 s + 4 x 3 s). The user timeout (30 s) drops it at that moment too, and bounds unacknowledged data, which keepalive does not probe, to 30 s.",
+      "Worst case: 29.25 s from the peer's last packet to the connection dropped, with the kernel's timers up to 12.5 % late: idle 14 s, then 4 probes 3 s apart, each unanswered (14 s + 4 x 3 s = 26 s with timers on time). The user timeout (26 s) drops it at that moment too, and bounds unacknowledged data, which keepalive does not probe, to 26 s.",
     );
     expect(result.stdout).not.toContain('the first probe time past');
   });

@@ -36,7 +36,8 @@ describe('help', () => {
     ['listen', [0, 1, 2, 5, 10, 12, 130, 143]],
     ['inspect', [0, 1, 2, 8, 9, 10, 12]],
     ['demo', [0, 1, 2, 12, 130, 143]],
-    ['advise', [0, 1, 2, 12]],
+    ['advise', [0, 1, 2, 3, 4, 7, 10, 12, 130, 143]],
+    ['path', [0, 1, 2, 3, 4, 7, 10, 12, 130, 143]],
     ['report', [0, 1, 2, 11, 12]],
   ])("'%s --help' lists only the exit codes it can end with", async (command, codes) => {
     const help = await runCli([command as string, '--help']);

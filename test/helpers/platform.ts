@@ -45,6 +45,7 @@ const FACTS = {
   procSys: () => (fs.existsSync('/proc/sys/net/ipv4/tcp_keepalive_time') ? null : 'no /proc/sys/net/ipv4/tcp_keepalive_* here'),
   netns: () => (canUseNetns.ok ? null : (canUseNetns.reason ?? 'no network namespaces')),
   ss: () => (commandWorks('ss', ['-V']) ? null : '`ss` (iproute2) is not on the PATH'),
+  nft: () => (commandWorks('nft', ['--version']) ? null : '`nft` (nftables, apt-get install nftables) is not on the PATH'),
   pidfd: () => (binding.pidfdGetfd ? null : 'the addon has no pidfd_getfd here (Linux diagnostics)'),
   // The command's diagnostics (lib/diagnostics/), as the command itself asks for them.
   socketTable: () => (diagnostics.socketTable ? null : 'the addon has no socket table (sock_diag) here'),

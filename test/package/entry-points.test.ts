@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(__dirname, '..', '..');
 const EXPORTS = [
-  'DEAD_PEER_CHANNEL', 'capabilities', 'configureAgent', 'constants', 'getDefaultKeepalive', 'getKeepalive', 'getSockOpt',
-  'getTcpInfo', 'setDefaultKeepalive', 'setKeepalive', 'setSockOpt', 'systemDefaults', 'undiciConnect',
+  'DEAD_PEER_CHANNEL', 'adviseKeepalive', 'capabilities', 'configureAgent', 'constants', 'getDefaultKeepalive', 'getKeepalive',
+  'getSockOpt', 'getTcpInfo', 'idleTimeoutLimits', 'measureIdleTimeout', 'setDefaultKeepalive', 'setKeepalive', 'setSockOpt', 'systemDefaults', 'undiciConnect',
 ];
 
 const PROBE = `

@@ -1,6 +1,6 @@
 // What one watched connection prints: each event as a line for people (after
 // the connection's prefix) and as a JSON event (with its id).
-import type { KeepaliveState, TcpStateName } from '../../index';
+import type { KeepaliveState, TcpStateName } from '../../diagnostics';
 import type { ConnectionView } from './connection-view';
 import { endFields, type Outcome, type WatchedFacts } from './ending';
 import { plural } from '../terminal/format';

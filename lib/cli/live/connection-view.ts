@@ -2,7 +2,7 @@
 // force, the last TCP_INFO sample, the socket's timer and the probe ledger),
 // and what follows from it: the probes unanswered now, and when the next
 // one leaves. Pure functions, shared by what prints, schedules and ends.
-import type { KeepaliveState, TcpStateName } from '../../index';
+import type { KeepaliveState, TcpStateName } from '../../diagnostics';
 import type { Ledger, Sample, TimerReading } from './ledger';
 import { nextProbe, type SocketTimer } from './timers';
 

@@ -1,7 +1,7 @@
 // How a watched connection ended, in one line and an exit code: a pure
 // function of what the watcher knew at the end and of what the socket said
 // (gathered by the EndTracker).
-import type { KeepaliveState } from '../../index';
+import type { KeepaliveState } from '../../diagnostics';
 import { ExitCode, type ExitCodeValue } from '../terminal/exit';
 import { formatElapsed, plural } from '../terminal/format';
 import { probeDue } from './ledger';

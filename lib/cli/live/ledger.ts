@@ -2,7 +2,7 @@
 // which were answered, and how it ended. Plain functions of plain values, so
 // that the rules can be tested with made-up TCP_INFO samples; the watcher
 // feeds them what the kernel and the capture say and prints what they return.
-import type { KeepaliveState, TcpInfo } from '../../index';
+import type { KeepaliveState, TcpInfo } from '../../diagnostics';
 import type { SegmentLabel } from './wire/segments';
 
 export interface Sample {

@@ -2,7 +2,7 @@
 // exposes: the keepalive settings, TCP_INFO and the socket's timer in the
 // kernel's socket table. Shared by the live view and `inspect`.
 import type { SocketRecord } from '../../diagnostics';
-import type { KeepaliveState, TcpInfo, TcpStateName } from '../../index';
+import type { KeepaliveState, TcpInfo, TcpStateName } from '../../diagnostics';
 
 /** The socket's pending timer, where the kernel's socket table was read. */
 export type SocketTimer = Pick<SocketRecord, 'timer' | 'timerLeftMs'>;

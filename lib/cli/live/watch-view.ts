@@ -1,7 +1,7 @@
 // What the live view prints for one connection, as pure functions: the
 // ledger's events as lines and JSON fields, and the connection's status
 // (state, countdown to the next probe, unanswered probes, last ACK).
-import type { KeepaliveState } from '../../index';
+import type { KeepaliveState } from '../../diagnostics';
 import { formatCountdown, formatElapsed } from '../terminal/format';
 import { nextProbeAt, unansweredNow, type ConnectionView } from './connection-view';
 import type { LedgerEvent } from './ledger';

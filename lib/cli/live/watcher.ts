@@ -10,7 +10,7 @@
 // ledger.ts and ending.ts, and what it prints is in connection-output.ts.
 import type net from 'node:net';
 import { socketInode } from '../../diagnostics';
-import type { KeepaliveState } from '../../index';
+import type { KeepaliveState } from '../../diagnostics';
 import { ConnectionOutput } from './connection-output';
 import type { ConnectionView } from './connection-view';
 import { EndTracker, watchedFacts, type Outcome } from './ending';

@@ -4,7 +4,7 @@
 // as an escape instead (\x1b, \u202e, \xff). --json needs none of this: JSON
 // escapes control characters itself.
 
-import { escapeText } from '../../diagnostics';
+import { escapeText } from '../../escape';
 
 // One escaping for the package's messages and the command's (lib/escape.ts).
 export { escapeText };

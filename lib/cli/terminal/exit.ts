@@ -57,3 +57,15 @@ export function usageError(message: string): CliError {
 export function exitCodeForSignal(signal: NodeJS.Signals): ExitCodeValue {
   return signal === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
 }
+
+/** A failed connect in the command's words and exit code (connect, path). */
+export function connectFailure(error: NodeJS.ErrnoException, endpoint: string): CliError {
+  const code = error.code ?? 'ERROR';
+  const why: Record<string, string> = {
+    ECONNREFUSED: 'connection refused: nothing is listening there',
+    EHOSTUNREACH: 'no route to the host',
+    ENETUNREACH: 'the network is unreachable',
+    EADDRNOTAVAIL: 'the address is not available here',
+  };
+  return new CliError(`cannot connect to ${endpoint}: ${why[code] ?? error.message} (${code})`, ExitCode.CONNECT, code);
+}

@@ -95,6 +95,7 @@ Commands:
   demo [--json] [--loopback]          why keepalive matters, live (as root: namespaced hosts)
   report [--json|--markdown]          what this OS, kernel and Node honour, found by trying it
   advise --detect-within T [options]  values that find a dead peer in time, and the TCP_KEEPALIVE= line
+  path HOST:PORT [options]            how long the path keeps an idle connection, and how it forgets
 
 Options belong to each command: 'tcp-keepalive <command> --help' lists them
 (for example 'tcp-keepalive connect --help' for -d/--idle, -i/--interval, -c/--count).
@@ -106,17 +107,21 @@ ${DURATIONS}
 
 ${EXIT_CODES}`;
 
-export const ADVISE_HELP = `Usage: tcp-keepalive advise --detect-within T [--idle-timeout T] [--connections N] [--busy] [--json]
+export const ADVISE_HELP = `Usage: tcp-keepalive advise --detect-within T [--idle-timeout T | --path HOST:PORT [--max T]]
+                            [--connections N] [--busy] [--json]
 
 Recommends idle, interval and count that find a dead peer within T of its last packet
 and send the first probe before a NAT, load balancer or firewall forgets an idle
-connection; shows the probe traffic at N connections, and prints the TCP_KEEPALIVE=
+connection, both even when the kernel's timers fire 12.5 % late (they may); shows the probe traffic at N connections, and prints the TCP_KEEPALIVE=
 line (for node --require tcp-keepalive/register) and the code line.
 
   --detect-within T    the longest a dead peer may go unnoticed (required)
   --idle-timeout T     the idle timeout of the middlebox on the path (default 240 s:
                        Azure Load Balancer's 4 min, the strictest documented default;
                        AWS Gateway Load Balancer and Network Firewall: 350 s)
+  --path HOST:PORT     measure the idle timeout of the path to this server first (as
+                       'tcp-keepalive path' does) and advise for the longest idle it kept
+  --max T              with --path: the longest idle to test (default 30 min)
   --connections N      connections to cost the probes for (default 1)
   --busy               the connections carry data: also bound unacknowledged data with
                        userTimeout (keepalive does not probe while data is in flight)
@@ -125,7 +130,8 @@ line (for node --require tcp-keepalive/register) and the code line.
 
 ${DURATIONS}
 
-${exitCodes([OK, INTERNAL, NO_ADDON, USAGE])}`;
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, RESOLVE, CONNECT, RESET, UNSUPPORTED, ...SIGNALS])}
+(3, 4, 7, 10, 130 and 143 only with --path.)`;
 
 export const DEFAULTS_HELP = `Usage: tcp-keepalive defaults [--json]
 
@@ -219,3 +225,42 @@ Without root: the loopback version (defaults, set, read back, probes answered).
   -h, --help   this help
 
 ${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, ...SIGNALS], 'the demo ran to its end')}`;
+
+export const PATH_HELP = `Usage: tcp-keepalive path HOST:PORT [--max T] [--connections N] [--json]
+
+Finds the idle time after which the path to a TCP server (a NAT, load balancer or
+firewall, or the server itself) forgets a connection, and how, with keepalive probes
+alone: no application bytes are sent, any TCP server you can reach will do (your
+database, an SSH or HTTPS endpoint). Then the keepalive values for that path.
+
+How: connections opened together, each probed at a chosen moment (the idle time
+lowered below the idle already elapsed sends a probe at once): a ladder of idle times
+25 % apart from 2 s up to --max, then a bisection between the longest idle answered
+and the shortest unanswered. Every figure comes from the kernel's own times (TCP_INFO),
+never from the times asked. A control connection, probed every second, shows the
+target and the path stay up; if it dies the run stops with an error. A terminal
+shows the progress (what is tried, the bracket so far, the time left at worst);
+Ctrl-C closes every connection (exit code 130). Linux only (the kernel must probe at
+a chosen moment). See docs/path.md.
+
+It reports the mode (silent: later probes go unanswered; reset: a reset answers them;
+closed: the far end closes idle connections itself; none: nothing forgot up to
+--max), the bracket (longest idle kept, shortest forgotten; at most max(3 %, 1 s)
+wide), whether keepalive probes alone keep a connection alive through the path, the
+RFC 5382 REQ-5 verdict (at least 2 h 4 min), and idle, interval and count for the
+path by the rules of 'advise' (every timer up to 12.5 % late), with the
+TCP_KEEPALIVE= line and the code line. It takes about 1.5 to 2.4 times the timeout
+found, and --max for 'none'.
+
+  --max T            the longest idle to test (default 30 min: AWS NAT gateway and load
+                     balancers 350 s, Azure 4 min, Google Cloud NAT 20 min; at least 3 s;
+                     --max 2h5m tests RFC 5382)
+  --connections N    the most connections open at once, the control one included
+                     (default 16, 2 to 64)
+  --json             one JSON object at the end: target, mode, lowerMs, upperMs (null for
+                     none), refreshedByKeepalive, connections, elapsedMs, rfc5382, advice, ...
+  -h, --help         this help
+
+${DURATIONS}
+
+${exitCodes([OK, INTERNAL, NO_ADDON, USAGE, RESOLVE, CONNECT, RESET, UNSUPPORTED, ...SIGNALS])}`;

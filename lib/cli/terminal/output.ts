@@ -2,8 +2,9 @@
 // (args), exit codes and CliError (exit), help texts, escaping, formats,
 // the Reporter (output, the one door to the terminal), signals, and child
 // processes that speak JSON lines.
-// May import: ../../diagnostics (durations) and node:*; nothing else of
-// lib/cli.
+// May import: ../../diagnostics (durations), ../../escape (the one escaping,
+// addon-free, so an error can be printed when the addon cannot load) and
+// node:*; nothing else of lib/cli.
 //
 // Where the command writes: on a terminal, event lines with a status line
 // kept up to date in place below them; piped, one line per event; with

@@ -5,7 +5,7 @@ import { CliError, usageError } from './exit';
 import { closest } from './suggest';
 
 /** The commands main.ts runs, in the order the help lists them. */
-export const COMMANDS = ['defaults', 'connect', 'listen', 'inspect', 'demo', 'report', 'advise'] as const;
+export const COMMANDS = ['defaults', 'connect', 'listen', 'inspect', 'demo', 'report', 'advise', 'path'] as const;
 
 /** The options that stand without a command. */
 const OWN_OPTIONS = ['help', 'version'] as const;

@@ -6,97 +6,32 @@
 // [--connections 10000] [--busy] [--json]`: keepalive values that find a dead
 // peer within the bound and keep middlebox mappings alive, what the probes
 // cost, and the lines to use them.
-import { capabilities, type KeepaliveOptions } from '../../../index';
-import { formatKeepaliveSpec, ENVIRONMENT_VARIABLE } from '../../../diagnostics';
+import { adviseKeepalive, type AdviseInput, type KeepaliveAdvice } from '../../../index';
 import { parseArgs, parseDuration, parseInteger } from '../../terminal/args';
 import { ExitCode, usageError } from '../../terminal/exit';
 import { formatSetting } from '../../terminal/format';
 import { ADVISE_HELP } from '../../terminal/help';
 import { Reporter } from '../../terminal/output';
-import { detectionTime } from '../settings';
+import { measurePath, parsePathSettings, printMeasurement } from '../measured-path';
 
-/** Documented idle timeouts of common middleboxes, ms. */
-export const MIDDLEBOX_IDLE_TIMEOUTS = [
-  { name: "Azure Load Balancer's default", ms: 240_000 },
-  { name: 'AWS Gateway Load Balancer and Network Firewall', ms: 350_000 },
-] as const;
+export type Advice = KeepaliveAdvice;
 
-/** On the wire, one probe or its ACK: Ethernet 14 + IPv4 20 + TCP 20 + timestamps 12. */
-export const PROBE_FRAME_BYTES = 66;
-/** Below this many probes, one lost probe or ACK would drop a live connection. */
-const PREFERRED_COUNT = 4;
-/** Share of the idle timeout the first probe may use, so that a mapping is refreshed before it expires. */
-const MAPPING_MARGIN = 0.9;
+const FLAG: Record<string, string> = { detectWithinMs: '--detect-within', idleTimeoutMs: '--idle-timeout' };
 
-export interface AdviseInput {
-  /** A dead peer must be found within this long of its last segment, ms. */
-  detectWithinMs: number;
-  /** The idle timeout of the NAT/LB/firewall on the path, ms; null: the strictest documented. */
-  idleTimeoutMs: number | null;
-  connections: number;
-  /** The connections carry data: bound unacknowledged data too (userTimeout). */
-  busy: boolean;
-}
-
-export interface Advice {
-  options: KeepaliveOptions & { idle: number; interval: number; count: number };
-  /** Worst case from the peer's last segment to the connection being dropped, ms. */
-  detectionMs: number;
-  detectionFormula: string;
-  idleTimeoutMs: number;
-  idleTimeoutSource: string;
-  /** On a healthy idle connection, one probe and its ACK every `idle`. */
-  traffic: { connections: number; packetsPerSecond: number; bytesPerSecond: number };
-  environment: string;
-  code: string;
-}
-
-/** The kernel keeps idle and interval in whole seconds: the largest whole second <= ms. */
-function wholeSeconds(ms: number): number {
-  return Math.floor(ms / 1000) * 1000;
-}
-
-/**
- * The recommendation: half the bound for the first probe (long silences
- * cost fewer probes), half for `count` probes `interval` apart, with count
- * 4 where the bound allows it (three lost probes are survived); the first
- * probe always comes before the middlebox forgets the connection. Throws a
- * usage error when the kernel cannot detect within the bound.
- */
+/** The library's advice (adviseKeepalive), with a bound it cannot meet said as a usage error naming the option. */
 export function advise(input: AdviseInput): Advice {
-  const limits = capabilities();
-  const { detectWithinMs, connections, busy } = input;
-  const strictest = MIDDLEBOX_IDLE_TIMEOUTS.reduce((a, b) => (a.ms <= b.ms ? a : b));
-  const idleTimeoutMs = input.idleTimeoutMs ?? strictest.ms;
-  const idleTimeoutSource = input.idleTimeoutMs === null ? `${strictest.name}, the strictest documented` : 'given';
-  const minimum = limits.idle.min + limits.interval.min * limits.count.min;
-  if (detectWithinMs < minimum) {
-    throw usageError(`--detect-within ${formatSetting(detectWithinMs)} is too short: the kernel's smallest settings detect within ${formatSetting(minimum)} (idle ${formatSetting(limits.idle.min)} + interval ${formatSetting(limits.interval.min)} x count 1)`);
+  try {
+    return adviseKeepalive(input);
+  } catch (error) {
+    const { code, field, minimum } = error as { code?: string; field?: string; minimum?: number };
+    if (code !== 'ERR_OUT_OF_RANGE' || field === undefined || minimum === undefined) throw error;
+    const given = field === 'detectWithinMs' ? input.detectWithinMs : input.idleTimeoutMs!;
+    const why =
+      field === 'detectWithinMs'
+        ? `the kernel's smallest settings (idle 1 s + interval 1 s x count 1), with timers up to 12.5 % late, need ${formatSetting(minimum)}`
+        : 'keepalive probes at most once a second, and the first probe may leave 12.5 % late';
+    throw usageError(`${FLAG[field]} ${formatSetting(given)} is too short: ${why}`);
   }
-  const idleCap = Math.min(limits.idle.max, wholeSeconds(idleTimeoutMs * MAPPING_MARGIN));
-  if (idleCap < limits.idle.min) throw usageError(`--idle-timeout ${formatSetting(idleTimeoutMs)} is too short: keepalive probes at most once a second`);
-
-  // As many probes as fit up to 4, each at least the kernel's smallest interval, leaving 1 s for idle.
-  const count = Math.max(1, Math.min(PREFERRED_COUNT, Math.floor((detectWithinMs - limits.idle.min) / limits.interval.min)));
-  let interval = Math.max(limits.interval.min, wholeSeconds(detectWithinMs / 2 / count));
-  interval = Math.min(interval, idleCap, limits.interval.max);
-  const idle = Math.max(limits.idle.min, Math.min(idleCap, wholeSeconds(detectWithinMs - interval * count)));
-  const options: Advice['options'] = { idle, interval, count };
-  if (busy) options.userTimeout = idle + interval * count;
-  const detection = detectionTime({ enable: true, idle, interval, count, userTimeout: options.userTimeout ?? 0 })!;
-  const packetsPerSecond = (connections * 2 * 1000) / idle;
-  const environment = `${ENVIRONMENT_VARIABLE}="${formatKeepaliveSpec(options)}"`;
-  const code = `setDefaultKeepalive({ ${Object.entries(options).map(([key, value]) => `${key}: ${value.toLocaleString('en-US').replaceAll(',', '_')}`).join(', ')} });`;
-  return {
-    options,
-    detectionMs: detection.ms,
-    detectionFormula: detection.formula,
-    idleTimeoutMs,
-    idleTimeoutSource,
-    traffic: { connections, packetsPerSecond, bytesPerSecond: packetsPerSecond * PROBE_FRAME_BYTES },
-    environment,
-    code,
-  };
 }
 
 function formatPackets(perSecond: number): string {
@@ -115,24 +50,31 @@ function columns(rows: readonly (readonly string[])[]): string[] {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join(''));
 }
 
+/** A bound with the 12.5 % lateness in it: seconds with their fraction (29.25 s), not milliseconds. */
+function bound(ms: number): string {
+  return ms % 1000 === 0 ? formatSetting(ms) : `${ms / 1000} s`;
+}
+
 /** The worst case as the kernel reaches it: silence, then the probes, then what drops the connection. */
-function worstCase(advice: Advice): string {
+function worstCase(advice: KeepaliveAdvice): string {
   const { idle, interval, userTimeout } = advice.options;
-  const probes = Math.round((advice.detectionMs - idle) / interval);
+  const probes = Math.round((advice.nominalDetectionMs - idle) / interval);
   const then = probes === 1 ? `1 probe, unanswered for ${formatSetting(interval)}` : `${probes} probes ${formatSetting(interval)} apart, each unanswered`;
   // Whole seconds (advise rounds to them), without formatSetting's minutes: a sum to read at a glance.
-  const sum = `${idle / 1000} s + ${probes} x ${interval / 1000} s`;
-  const timeline = `${formatSetting(advice.detectionMs)} from the peer's last packet to the connection dropped: idle ${formatSetting(idle)}, then ${then} (${sum})`;
+  const sum = `${idle / 1000} s + ${probes} x ${interval / 1000} s = ${advice.nominalDetectionMs / 1000} s with timers on time`;
+  const timeline = `${bound(advice.detectionMs)} from the peer's last packet to the connection dropped, with the kernel's timers up to 12.5 % late: idle ${formatSetting(idle)}, then ${then} (${sum})`;
   if (userTimeout === undefined) return `${timeline}.`;
   const ut = formatSetting(userTimeout);
-  const when = userTimeout === advice.detectionMs ? 'at that moment too' : `at the first probe time from ${ut} on`;
+  const when = userTimeout === advice.nominalDetectionMs ? 'at that moment too' : `at the first probe time from ${ut} on`;
   return `${timeline}. The user timeout (${ut}) drops it ${when}, and bounds unacknowledged data, which keepalive does not probe, to ${ut}.`;
 }
 
-export function runAdvise(argv: readonly string[]): number {
+export async function runAdvise(argv: readonly string[]): Promise<number> {
   const args = parseArgs('advise', argv, [
     { name: 'detect-within', value: true },
     { name: 'idle-timeout', value: true },
+    { name: 'path', value: true },
+    { name: 'max', value: true },
     { name: 'connections', value: true },
     { name: 'busy', value: false },
     { name: 'json', value: false },
@@ -146,17 +88,32 @@ export function runAdvise(argv: readonly string[]): number {
   const within = args.options.get('detect-within');
   if (within === undefined) throw usageError("advise needs --detect-within T (see 'tcp-keepalive advise --help')");
   const idleTimeout = args.options.get('idle-timeout');
+  const pathTarget = args.options.get('path');
+  if (pathTarget !== undefined && idleTimeout !== undefined) throw usageError('--path measures the idle timeout: it cannot be combined with --idle-timeout');
+  if (pathTarget === undefined && args.options.has('max')) throw usageError('--max belongs to --path');
   const connections = args.options.get('connections');
-  const advice = advise({
+  const input: AdviseInput = {
     detectWithinMs: parseDuration(String(within), '--detect-within'),
     idleTimeoutMs: idleTimeout === undefined ? null : parseDuration(String(idleTimeout), '--idle-timeout'),
     connections: connections === undefined ? 1 : parseInteger(String(connections), '--connections', 1, 100_000_000),
     busy: args.options.has('busy'),
-  });
+  };
+  // Checked before a measurement that may take minutes.
+  let advice = advise(input);
   const reporter = new Reporter(args.options.has('json'));
+  let measured = null;
+  if (pathTarget !== undefined) {
+    const settings = parsePathSettings(String(pathTarget), args.options.get('max'), undefined);
+    reporter.line(`Measuring how long the path to ${settings.target} keeps an idle connection (up to ${formatSetting(settings.maxMs)})...`);
+    measured = await measurePath(settings, reporter);
+    printMeasurement(reporter, measured);
+    reporter.line('');
+    advice = advise({ ...input, idleTimeoutMs: measured.lowerMs });
+    advice.idleTimeoutSource = measured.upperMs === null ? `measured on the path: kept that long, nothing forgot` : `measured on the path: the longest idle it kept`;
+  }
   const { options, traffic } = advice;
-  reporter.event('advice', { ...advice }, null);
-  reporter.line(`To find a dead peer within ${formatSetting(advice.detectionMs)} of its last packet:`);
+  reporter.event('advice', measured === null ? { ...advice } : { ...advice, path: measured }, null);
+  reporter.line(`To find a dead peer within ${bound(advice.detectionMs)} of its last packet:`);
   const rows: [string, string, string][] = [
     ['idle', formatSetting(options.idle), 'first probe after this much silence'],
     ['interval', formatSetting(options.interval), 'between unanswered probes'],
@@ -168,10 +125,10 @@ export function runAdvise(argv: readonly string[]): number {
   for (const line of columns(rows)) reporter.line(`  ${line}`);
   reporter.line(`Worst case: ${worstCase(advice)}`);
   reporter.line(
-    `Mappings stay alive: the first probe comes after ${formatSetting(options.idle)} of silence, before the ${formatSetting(advice.idleTimeoutMs)} idle timeout (${advice.idleTimeoutSource}; --idle-timeout to give yours).`,
+    `Mappings stay alive: the first probe comes after ${formatSetting(options.idle)} of silence (at most ${bound(advice.firstProbeLatestMs)} with the timer 12.5 % late), before the ${formatSetting(advice.idleTimeoutMs)} idle timeout (${advice.idleTimeoutSource}${measured === null ? '; --idle-timeout to give yours, --path HOST:PORT to measure it' : ''}).`,
   );
   reporter.line(
-    `Probe traffic at ${traffic.connections.toLocaleString('en-US')} idle connection${traffic.connections === 1 ? '' : 's'}: ${formatPackets(traffic.packetsPerSecond)}, ${formatBytes(traffic.bytesPerSecond)} (a probe and its ACK per connection every ${formatSetting(options.idle)}, ${PROBE_FRAME_BYTES} bytes each; none while data flows).`,
+    `Probe traffic at ${traffic.connections.toLocaleString('en-US')} idle connection${traffic.connections === 1 ? '' : 's'}: ${formatPackets(traffic.packetsPerSecond)}, ${formatBytes(traffic.bytesPerSecond)} (a probe and its ACK per connection every ${formatSetting(options.idle)}, ${traffic.frameBytes} bytes each; none while data flows).`,
   );
   reporter.line('');
   reporter.line(advice.environment);

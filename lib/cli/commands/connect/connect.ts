@@ -11,7 +11,7 @@ import { captureLine, reportConnected, safeSystemDefaults } from '../announce';
 import { parseArgs, parseDuration, parseHostPort } from '../../terminal/args';
 import { flowFilter, tryCapture } from '../../live/wire/capture';
 import { settingsTable } from '../describe';
-import { CliError, exitCodeForSignal, ExitCode, usageError } from '../../terminal/exit';
+import { CliError, connectFailure, exitCodeForSignal, ExitCode, usageError } from '../../terminal/exit';
 import { formatElapsed, formatEndpoint } from '../../terminal/format';
 import { CONNECT_HELP } from '../../terminal/help';
 import { Controls, Monitor } from '../../live/monitor';
@@ -32,17 +32,6 @@ async function resolve(host: string): Promise<{ address: string; family: 4 | 6 }
     const code = (error as NodeJS.ErrnoException).code ?? 'ENOTFOUND';
     throw new CliError(`cannot resolve host '${host}' (${code})`, ExitCode.RESOLVE, code);
   }
-}
-
-function connectFailure(error: NodeJS.ErrnoException, endpoint: string): CliError {
-  const code = error.code ?? 'ERROR';
-  const why: Record<string, string> = {
-    ECONNREFUSED: 'connection refused: nothing is listening there',
-    EHOSTUNREACH: 'no route to the host',
-    ENETUNREACH: 'the network is unreachable',
-    EADDRNOTAVAIL: 'the address is not available here',
-  };
-  return new CliError(`cannot connect to ${endpoint}: ${why[code] ?? error.message} (${code})`, ExitCode.CONNECT, code);
 }
 
 function connectSocket(address: string, port: number, family: 4 | 6, timeoutMs: number): Promise<net.Socket> {
