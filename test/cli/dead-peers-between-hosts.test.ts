@@ -33,6 +33,17 @@ function cliIn(ns: string, args: readonly string[], asNobody = false): CliProces
   return cli;
 }
 
+/** Resolves once the command's text output has a line matching `pattern`. */
+async function lineIn(cli: CliProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pattern.test(cli.stdout)) {
+    if (cli.hasExited || Date.now() > until) {
+      throw new Error(`no line matching ${pattern} (${cli.hasExited ? 'exited' : `${timeoutMs} ms`})\nstdout:\n${cli.stdout}\nstderr:\n${cli.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const time = (event: CliEvent): number => Date.parse(event.time!);
 const ofKind = (events: CliEvent[], kind: string): CliEvent[] => events.filter((e) => e.event === kind);
 
@@ -117,7 +128,9 @@ needs('netns').describe('a dead peer, in network namespaces', () => {
     const hosts = await hostsForTest();
     const port = await peerIn(hosts);
     const cli = cliIn(hosts.a.name, ['connect', `${hosts.b.addr}:${port}`, '-d', '1', '-i', '1', '-c', '3']);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // one probe answered
+    // Silenced only once a probe has been answered: a fixed pause from the spawn could end
+    // before a slow start-up has even connected (then exit code 4, not 6).
+    await lineIn(cli, /^ +\d+\.\d{3}s {2}<- TCP Keep-Alive ACK /m, 10_000);
     await hosts.silence('b');
     const result = await cli.done;
     expect(result.code).toBe(6);

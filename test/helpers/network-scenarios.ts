@@ -23,6 +23,7 @@ import {
   type Detection,
   type ErrorMessage,
   type InfoMessage,
+  type OpenInfo,
   type Timers,
 } from './detection';
 
@@ -582,6 +583,12 @@ export function liveSysctlIdle(): Promise<LiveSysctlIdleResult> {
 export interface LiveChangeResult {
   /** ms from the last packet from the peer to the change. */
   readonly changedAfterLastPacket: number;
+  /**
+   * That last packet was the peer's answer to a keepalive probe: the silence came only after
+   * a probe had gone out (a slow start-up of the drop rule). The kernel then sends the next
+   * probe one interval after that answer, not idle after it.
+   */
+  readonly probeAnsweredBeforeFault: boolean;
   /** Probe count changes, ms after the change (negative: before it). */
   readonly probesAfterChange: readonly { readonly probes: number; readonly at: number }[];
   /** afterFault: from the change. */
@@ -604,8 +611,16 @@ export interface LiveChangePlan {
 /** Generous: every plan here ends within 10 s of its change. */
 const LIVE_CHANGE_WAIT = errorWait(withMargin(10_000));
 
+/**
+ * The peers of these connections send nothing after the handshake, so an ACK received well
+ * after the last data (the handshake) can only be the answer to a keepalive probe.
+ */
+const answeredProbe = (info: OpenInfo['info']): boolean =>
+  (info.lastDataRecv ?? 0) - (info.lastAckRecv ?? 0) >= 500;
+
 async function applyChange(client: KeepaliveClient, plan: LiveChangePlan): Promise<LiveChangeResult> {
-  const { lastPacketAt } = await client.openInfo();
+  const { lastPacketAt, info } = await client.openInfo();
+  const probeAnsweredBeforeFault = answeredProbe(info);
   let changedAt: number;
   if (plan.atProbes === undefined) {
     client.watchProbes();
@@ -620,6 +635,7 @@ async function applyChange(client: KeepaliveClient, plan: LiveChangePlan): Promi
     await sleep(plan.survivesFor);
     return {
       changedAfterLastPacket: changedAt - lastPacketAt,
+      probeAnsweredBeforeFault,
       probesAfterChange: relative(),
       detection: null,
       survivor: await stillOpen(client),
@@ -628,6 +644,7 @@ async function applyChange(client: KeepaliveClient, plan: LiveChangePlan): Promi
   const error = await client.nextError(LIVE_CHANGE_WAIT);
   return {
     changedAfterLastPacket: changedAt - lastPacketAt,
+    probeAnsweredBeforeFault,
     probesAfterChange: relative(),
     detection: detection(error, lastPacketAt, changedAt),
     survivor: null,
