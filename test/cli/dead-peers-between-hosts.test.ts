@@ -205,7 +205,9 @@ needs('netns').describe('a dead peer, in network namespaces', () => {
     const result = await cliIn(hosts.a.name, ['connect', `${hosts.b.addr}:9`, '--connect-timeout', '1']).done;
     expect(result.code).toBe(4);
     expect(oneLineError(result)).toBe(`tcp-keepalive: cannot connect to ${hosts.b.addr}:9: no answer within 1.0 s (ETIMEDOUT)`);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Below the default 10 s connect timeout, so --connect-timeout took hold; the rest is room for
+    // Node's start on a loaded machine (seen at 4.8 s with two cores busy), not the timeout's.
+    expect(Date.now() - started).toBeLessThan(9000);
   });
 
   it('an unresolvable host: exit code 3 (resolved inside a namespace, so no query leaves the machine)', async () => {
