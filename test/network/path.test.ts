@@ -6,6 +6,7 @@
 // measurement is read as the command prints it (--json), from a process inside the client's
 // namespace. How fast the measurement is belongs to the benchmark (bench/path.ts), not here.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capabilities, measureIdleTimeout } from '../../lib/index';
@@ -154,6 +155,25 @@ needs('netns', 'nft').describeConcurrent('tcp-keepalive path, through a NAT rout
     expect(run.status, run.stderr).toBe(4);
     expect(errorOf(run)).toMatchObject({ code: 'ECONNREFUSED', exitCode: 4 });
     expect(run.stderr).toContain('connection refused');
+    expect(run.ms).toBeLessThan(10_000);
+  });
+
+  it('a name that does not resolve: exit code 3 within seconds (the client namespace has its own hosts file and a resolver on its loopback, so no query leaves it)', async () => {
+    const run = await withRouter({ mode: 'none' }, null, async (router) => {
+      const etc = path.join('/etc/netns', router.client);
+      mkdirSync(etc, { recursive: true });
+      try {
+        writeFileSync(path.join(etc, 'hosts'), '127.0.0.1 localhost\n');
+        writeFileSync(path.join(etc, 'resolv.conf'), 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
+        return await runInClient(router, ['path', 'no-such-host.invalid:7000', '--json']);
+      } finally {
+        rmSync(etc, { recursive: true, force: true });
+      }
+    });
+    expect(run.status, run.stderr).toBe(3);
+    expect(errorOf(run)).toMatchObject({ exitCode: 3 });
+    expect(errorOf(run).code).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
+    expect(run.stderr).toContain("cannot resolve the host of 'no-such-host.invalid:7000'");
     expect(run.ms).toBeLessThan(10_000);
   });
 
