@@ -7,6 +7,11 @@ export function formatSetting(ms: number): string {
   return seconds >= 120 ? `${seconds} s (${formatLongDuration(ms)})` : `${seconds} s`;
 }
 
+/** A bound with the timers' 12.5 % lateness in it: seconds with their fraction (29.25 s), never rounded. */
+export function formatBound(ms: number): string {
+  return ms % 1000 === 0 ? formatSetting(ms) : `${ms / 1000} s`;
+}
+
 /** "2 h 11 min 15 s", for times of minutes and more. */
 export function formatLongDuration(ms: number): string {
   let rest = Math.round(ms / 1000);

@@ -9,7 +9,7 @@
 import { adviseKeepalive, type AdviseInput, type KeepaliveAdvice } from '../../../index';
 import { parseArgs, parseDuration, parseInteger } from '../../terminal/args';
 import { ExitCode, usageError } from '../../terminal/exit';
-import { formatSetting } from '../../terminal/format';
+import { formatBound, formatSetting } from '../../terminal/format';
 import { ADVISE_HELP } from '../../terminal/help';
 import { Reporter } from '../../terminal/output';
 import { measurePath, parsePathSettings, printMeasurement } from '../measured-path';
@@ -50,11 +50,6 @@ function columns(rows: readonly (readonly string[])[]): string[] {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]! + 2))).join(''));
 }
 
-/** A bound with the 12.5 % lateness in it: seconds with their fraction (29.25 s), not milliseconds. */
-function bound(ms: number): string {
-  return ms % 1000 === 0 ? formatSetting(ms) : `${ms / 1000} s`;
-}
-
 /** The worst case as the kernel reaches it: silence, then the probes, then what drops the connection. */
 function worstCase(advice: KeepaliveAdvice): string {
   const { idle, interval, userTimeout } = advice.options;
@@ -62,7 +57,7 @@ function worstCase(advice: KeepaliveAdvice): string {
   const then = probes === 1 ? `1 probe, unanswered for ${formatSetting(interval)}` : `${probes} probes ${formatSetting(interval)} apart, each unanswered`;
   // Whole seconds (advise rounds to them), without formatSetting's minutes: a sum to read at a glance.
   const sum = `${idle / 1000} s + ${probes} x ${interval / 1000} s = ${advice.nominalDetectionMs / 1000} s with timers on time`;
-  const timeline = `${bound(advice.detectionMs)} from the peer's last packet to the connection dropped, with the kernel's timers up to 12.5 % late: idle ${formatSetting(idle)}, then ${then} (${sum})`;
+  const timeline = `${formatBound(advice.detectionMs)} from the peer's last packet to the connection dropped, with the kernel's timers up to 12.5 % late: idle ${formatSetting(idle)}, then ${then} (${sum})`;
   if (userTimeout === undefined) return `${timeline}.`;
   const ut = formatSetting(userTimeout);
   const when = userTimeout === advice.nominalDetectionMs ? 'at that moment too' : `at the first probe time from ${ut} on`;
@@ -113,7 +108,7 @@ export async function runAdvise(argv: readonly string[]): Promise<number> {
   }
   const { options, traffic } = advice;
   reporter.event('advice', measured === null ? { ...advice } : { ...advice, path: measured }, null);
-  reporter.line(`To find a dead peer within ${bound(advice.detectionMs)} of its last packet:`);
+  reporter.line(`To find a dead peer within ${formatBound(advice.detectionMs)} of its last packet:`);
   const rows: [string, string, string][] = [
     ['idle', formatSetting(options.idle), 'first probe after this much silence'],
     ['interval', formatSetting(options.interval), 'between unanswered probes'],
@@ -125,7 +120,7 @@ export async function runAdvise(argv: readonly string[]): Promise<number> {
   for (const line of columns(rows)) reporter.line(`  ${line}`);
   reporter.line(`Worst case: ${worstCase(advice)}`);
   reporter.line(
-    `Mappings stay alive: the first probe comes after ${formatSetting(options.idle)} of silence (at most ${bound(advice.firstProbeLatestMs)} with the timer 12.5 % late), before the ${formatSetting(advice.idleTimeoutMs)} idle timeout (${advice.idleTimeoutSource}${measured === null ? '; --idle-timeout to give yours, --path HOST:PORT to measure it' : ''}).`,
+    `Mappings stay alive: the first probe comes after ${formatSetting(options.idle)} of silence (at most ${formatBound(advice.firstProbeLatestMs)} with the timer 12.5 % late), before the ${formatSetting(advice.idleTimeoutMs)} idle timeout (${advice.idleTimeoutSource}${measured === null ? '; --idle-timeout to give yours, --path HOST:PORT to measure it' : ''}).`,
   );
   reporter.line(
     `Probe traffic at ${traffic.connections.toLocaleString('en-US')} idle connection${traffic.connections === 1 ? '' : 's'}: ${formatPackets(traffic.packetsPerSecond)}, ${formatBytes(traffic.bytesPerSecond)} (a probe and its ACK per connection every ${formatSetting(options.idle)}, ${traffic.frameBytes} bytes each; none while data flows).`,

@@ -8,7 +8,7 @@
 // keepalive values for it.
 import { parseArgs } from '../../terminal/args';
 import { ExitCode, usageError } from '../../terminal/exit';
-import { formatElapsed, formatSetting } from '../../terminal/format';
+import { formatBound, formatElapsed, formatSetting } from '../../terminal/format';
 import { PATH_HELP } from '../../terminal/help';
 import { Reporter } from '../../terminal/output';
 import { measurePath, parsePathSettings, printMeasurement } from '../measured-path';
@@ -43,8 +43,8 @@ export async function runPath(argv: readonly string[]): Promise<number> {
     const { idle, interval, count } = advice.options;
     reporter.line('');
     reporter.line(`For this path (the rules of 'advise', every timer up to 12.5 % late):`);
-    reporter.line(`  idle ${formatSetting(idle)}, interval ${formatSetting(interval)}, count ${count}: the first probe leaves at most ${formatElapsed(advice.firstProbeLatestMs)} after the last packet, before the ${formatElapsed(advice.idleTimeoutMs)} the path kept;`);
-    reporter.line(`  a dead peer is found within ${formatElapsed(advice.detectionMs)} (${advice.detectionFormula}).`);
+    reporter.line(`  idle ${formatSetting(idle)}, interval ${formatSetting(interval)}, count ${count}: the first probe leaves at most ${formatBound(advice.firstProbeLatestMs)} after the last packet, before the ${formatElapsed(advice.idleTimeoutMs)} the path kept;`);
+    reporter.line(`  a dead peer is found within ${formatBound(advice.detectionMs)} (${advice.detectionFormula}).`);
     reporter.line(advice.environment);
     reporter.line(advice.code);
   }
