@@ -58,15 +58,23 @@ export class ConnectionOutput {
     this.emit('probe-request', fields, text);
   }
 
-  /** In --json mode, the connection's status, at most every STATUS_EVERY_MS. */
-  status(now: number, connection: { view(): ConnectionView }): void {
+  /**
+   * In --json mode, the connection's status, at most every STATUS_EVERY_MS.
+   * `flushPackets` hands over the segments captured so far: those captured
+   * before the status's moment come out before it.
+   */
+  status(now: number, connection: { view(): ConnectionView }, flushPackets?: () => void): void {
     if (!this.reporter.json || now - this.lastStatusAt < STATUS_EVERY_MS) return;
     this.lastStatusAt = now;
     // As of this moment, not of the wake (`now`): TCP_INFO and the timer were
     // read after the wake, and a countdown from it would be longer than the
-    // timer the kernel armed by however late this process ran.
+    // timer the kernel armed by however late this process ran. The moment is
+    // taken before the capture is read, so that every segment stamped earlier
+    // is in the capture's buffer by then (a slow look under load made a status
+    // come out before a probe sent just before it).
     const at = Math.max(Date.now(), this.lastAt);
-    this.emit('status', statusFields(connection.view(), at), null, at);
+    flushPackets?.();
+    this.emit('status', statusFields(connection.view(), at), null, Math.max(at, this.lastAt));
   }
 
   end(outcome: Outcome, facts: WatchedFacts): void {

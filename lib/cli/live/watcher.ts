@@ -138,7 +138,7 @@ export class ConnectionWatcher {
     // Segments captured before this look happened before anything it prints.
     this.hooks?.flushPackets();
     if (!this.observed.look(now, sample, timer, this.hooks)) return;
-    this.output.status(now, this.observed);
+    this.output.status(now, this.observed, () => this.hooks?.flushPackets());
     if (now >= this.prober.dueAt) void this.requestProbe('timer');
     this.refreshDue(now);
   }
